@@ -1,0 +1,88 @@
+# insertion — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite runs against real PostgreSQL and Redis on localhost.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/insertion
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install system-deps services run test test-fast lint format bench seed-national clean
+
+help:
+	@echo "make run      – installe, migre, charge la démo et lance l'application"
+	@echo "make test     – installe ce qu'il faut et lance toute la suite (PostgreSQL et Redis locaux)"
+	@echo "make lint     – ruff, djlint, migrations à jour"
+	@echo "make bench    – mesures de performance sur le jeu de données national"
+	@echo "make install  – environnement virtuel avec les dépendances d'exécution et de test"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The lock files pin every version with its hash; `uv pip sync` installs exactly them.
+$(VENV)/.installed: requirements-dev.lock | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the tests need (browser tests, PDF checks). Installed when missing, as root.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	ldconfig -p | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
+	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installation des paquets Debian :$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "Lancez en root ou installez :$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# PostgreSQL and Redis must answer on localhost; started here if the machine has them stopped.
+services:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "Démarrage de PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	fi
+	@if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  echo "Démarrage de Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+	    --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
+	fi
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping
+
+run: install
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py seed_demo --if-empty && \
+	$(BIN)/python manage.py demo_banner --url http://$(HOST):$(PORT)/ && \
+	if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/celery -A insertion worker --loglevel=INFO & worker=$$!; \
+	  $(BIN)/celery -A insertion beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & beat=$$!; \
+	  trap 'kill $$worker $$beat 2>/dev/null' EXIT; \
+	fi; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install system-deps services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates insertion entretiens --lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles test-output bench-output db.sqlite3

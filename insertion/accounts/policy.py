@@ -1,0 +1,57 @@
+"""Who may open which page: one place for the role rules of the views.
+
+Object scoping (which people a user reaches) lives in each model's `visible_to(user)`;
+this module says which roles may open a kind of page at all. A wrong role gets 403.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from insertion.accounts.models import Role
+
+# Roles that may open the person list and person pages (DESIGN.md §2).
+PERSON_READERS = frozenset({Role.CPIP, Role.INTERVIEWER, Role.MANAGER})
+# Roles that also see release dates, their history and sentence arrangements.
+SENTENCE_READERS = frozenset({Role.CPIP, Role.MANAGER})
+SYNTHESIS_READERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
+ESTABLISHMENT_STATISTICS_READERS = frozenset({Role.MANAGER})
+NATIONAL_STATISTICS_READERS = frozenset({Role.NATIONAL})
+
+_LANDING_URL_NAMES = {
+    Role.CPIP: "detainees:list",
+    Role.INTERVIEWER: "detainees:list",
+    Role.PRISON_TEAM: "entretiens:syntheses",
+    Role.MANAGER: "dashboard:establishments",
+    Role.NATIONAL: "dashboard:national",
+}
+
+
+def has_role(user, roles) -> bool:
+    return user.is_authenticated and user.role in roles
+
+
+def landing_url(user) -> str | None:
+    """The first page of a user after login; None when their account has no usable role."""
+    name = _LANDING_URL_NAMES.get(user.role)
+    if name:
+        return reverse(name)
+    if user.is_staff:
+        return reverse("admin:index")
+    return None
+
+
+def role_required(roles):
+    """View decorator: 403 for a logged-in user whose role is not in `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, roles):
+                raise PermissionDenied("Votre rôle ne donne pas accès à cette page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,28 @@
+from django.urls import reverse
+
+from insertion.accounts.models import Role
+from insertion.accounts.policy import PERSON_READERS, SYNTHESIS_READERS
+
+
+def navigation(request) -> dict:
+    """Main navigation entries for the user's role (the header reads `nav_items`)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    if user.role in PERSON_READERS:
+        items.append(("Personnes détenues", reverse("detainees:list")))
+    if user.role in SYNTHESIS_READERS:
+        items.append(("Synthèses", reverse("entretiens:syntheses")))
+    if user.role == Role.MANAGER:
+        items.append(("Mes établissements", reverse("dashboard:establishments")))
+    if user.role == Role.NATIONAL:
+        items.append(("Statistiques nationales", reverse("dashboard:national")))
+    if user.is_staff:
+        items.append(("Back-office", reverse("admin:index")))
+    path = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": path.startswith(url)} for label, url in items
+        ]
+    }

@@ -1,0 +1,47 @@
+from itertools import groupby
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from insertion.accounts.policy import (
+    ESTABLISHMENT_STATISTICS_READERS,
+    NATIONAL_STATISTICS_READERS,
+    role_required,
+)
+from insertion.dashboard.statistics import (
+    ARRIVALS_WINDOW_DAYS,
+    RELEASES_WINDOW_DAYS,
+    CountsTable,
+    establishment_counts,
+)
+from insertion.establishments.models import Establishment
+
+
+def _windows() -> dict:
+    return {"arrivals_days": ARRIVALS_WINDOW_DAYS, "releases_days": RELEASES_WINDOW_DAYS}
+
+
+@role_required(ESTABLISHMENT_STATISTICS_READERS)
+def establishments_overview(request):
+    """The manager's landing page: live counts of their establishments."""
+    establishments = Establishment.objects.visible_to(request.user).order_by("name")
+    table = establishment_counts(establishments, today=timezone.localdate())
+    return render(request, "dashboard/establishments.html", {"table": table, **_windows()})
+
+
+@role_required(NATIONAL_STATISTICS_READERS)
+def national_overview(request):
+    """National steering: counts by region and establishment, aggregates only."""
+    establishments = (
+        Establishment.objects.visible_to(request.user)
+        .select_related("region")
+        .order_by("region__name", "name")
+    )
+    table = establishment_counts(establishments, today=timezone.localdate())
+    regions = [
+        (region, CountsTable(rows=list(rows)))
+        for region, rows in groupby(table.rows, key=lambda r: r.establishment.region)
+    ]
+    return render(
+        request, "dashboard/national.html", {"table": table, "regions": regions, **_windows()}
+    )

@@ -1,0 +1,82 @@
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from insertion.accounts.policy import PERSON_READERS, SENTENCE_READERS, role_required
+from insertion.detainees.models import Detainee
+from insertion.establishments.models import Establishment
+
+PAGE_SIZE = 50
+SORTS = {
+    "nom": ("last_name", "first_name", "pk"),
+    "arrivee": ("-arrival_date", "last_name", "pk"),
+    "dlp": ("expected_release_date", "last_name", "pk"),
+}
+SITUATIONS = {"presentes": "Présentes", "liberees": "Libérées", "toutes": "Toutes"}
+
+
+@role_required(PERSON_READERS)
+def detainee_list(request):
+    user = request.user
+    establishments = list(Establishment.objects.visible_to(user).order_by("name"))
+    people = Detainee.objects.visible_to(user)
+
+    situation = request.GET.get("situation", "presentes")
+    if situation not in SITUATIONS:
+        situation = "presentes"
+    if situation == "presentes":
+        people = people.held()
+    elif situation == "liberees":
+        people = people.released()
+
+    establishment_id = request.GET.get("etablissement", "")
+    if establishment_id.isdigit() and int(establishment_id) in {e.pk for e in establishments}:
+        people = people.filter(establishment_id=int(establishment_id))
+    else:
+        establishment_id = ""
+
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        people = people.search(query)
+
+    sort = request.GET.get("tri", "nom")
+    if sort not in SORTS:
+        sort = "nom"
+    people = people.select_related("establishment", "referent").order_by(*SORTS[sort])
+
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "establishments": establishments,
+        "query": query,
+        "situation": situation,
+        "situations": SITUATIONS,
+        "establishment_id": establishment_id,
+        "sort": sort,
+        "shows_sentence": user.role in SENTENCE_READERS,
+    }
+    template = "detainees/detainee_list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(PERSON_READERS)
+def detainee_detail(request, pk: int):
+    user = request.user
+    detainee = get_object_or_404(
+        Detainee.objects.visible_to(user).select_related("establishment", "referent"), pk=pk
+    )
+    shows_sentence = user.role in SENTENCE_READERS
+    context = {
+        "detainee": detainee,
+        "incarcerations": detainee.incarcerations.select_related("establishment").order_by(
+            "arrival_date", "pk"
+        ),
+        "shows_sentence": shows_sentence,
+    }
+    if shows_sentence:
+        context["release_date_changes"] = detainee.release_date_changes.select_related(
+            "changed_by"
+        ).order_by("-changed_on", "-pk")
+        context["arrangements"] = detainee.arrangements.order_by("-requested_on", "-pk")
+    return render(request, "detainees/detainee_detail.html", context)

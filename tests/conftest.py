@@ -1,0 +1,108 @@
+"""The small story world of the tests (STYLE.md §14).
+
+Fresnes has a CPIP, an Afpa interviewer, a prison team member and a manager; Lyon has a CPIP
+who must see nothing of Fresnes; national steering sees aggregates only.
+"""
+
+import pytest
+
+from tests.factories import (
+    PASSWORD,
+    DetaineeFactory,
+    EstablishmentFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def fresnes(db):
+    region = RegionFactory(code="PARIS", name="DISP de Paris")
+    return EstablishmentFactory(
+        name="Centre pénitentiaire de Fresnes",
+        kind="CP",
+        region=region,
+        department="94",
+        city="Fresnes",
+    )
+
+
+@pytest.fixture
+def lyon(db):
+    region = RegionFactory(code="LYON", name="DISP de Lyon")
+    return EstablishmentFactory(
+        name="Maison d'arrêt de Lyon-Corbas", region=region, department="69", city="Corbas"
+    )
+
+
+@pytest.fixture
+def cpip_fresnes(fresnes):
+    return UserFactory(cpip=True, email="cpip.fresnes@test.insertion.fr", establishments=[fresnes])
+
+
+@pytest.fixture
+def interviewer_fresnes(fresnes):
+    return UserFactory(
+        interviewer=True, email="afpa.fresnes@test.insertion.fr", establishments=[fresnes]
+    )
+
+
+@pytest.fixture
+def prison_team_fresnes(fresnes):
+    return UserFactory(
+        prison_team=True, email="equipe.fresnes@test.insertion.fr", establishments=[fresnes]
+    )
+
+
+@pytest.fixture
+def manager_fresnes(fresnes):
+    return UserFactory(
+        manager=True, email="direction.fresnes@test.insertion.fr", establishments=[fresnes]
+    )
+
+
+@pytest.fixture
+def national_user(db):
+    return UserFactory(national=True, email="national@test.insertion.fr")
+
+
+@pytest.fixture
+def cpip_lyon(lyon):
+    return UserFactory(cpip=True, email="cpip.lyon@test.insertion.fr", establishments=[lyon])
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(admin=True, email="admin@test.insertion.fr")
+
+
+@pytest.fixture
+def detainee_fresnes(fresnes, cpip_fresnes):
+    return DetaineeFactory(
+        establishment=fresnes,
+        referent=cpip_fresnes,
+        last_name="Lefèvre",
+        first_name="Hélène",
+        ecrou_number="24001",
+    )
+
+
+@pytest.fixture
+def detainee_lyon(lyon, cpip_lyon):
+    return DetaineeFactory(
+        establishment=lyon,
+        referent=cpip_lyon,
+        last_name="Garnier",
+        first_name="Louis",
+        ecrou_number="24001",
+    )

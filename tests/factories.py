@@ -1,0 +1,131 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from insertion.accounts.models import Role, User
+from insertion.detainees.models import (
+    Detainee,
+    Incarceration,
+    LegalStatus,
+    OffenceCategory,
+    ReleaseDateChange,
+    ReleaseDateChangeReason,
+    SentenceArrangement,
+    Sex,
+)
+from insertion.establishments.models import (
+    Establishment,
+    EstablishmentKind,
+    ProbationService,
+    Region,
+)
+
+PASSWORD = "mot-de-passe-de-test-2026"
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"R{n}")
+    name = factory.Sequence(lambda n: f"DISP de test {n}")
+
+
+class ProbationServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProbationService
+
+    department = factory.Sequence(lambda n: f"{n % 900 + 1:02d}")
+    name = factory.LazyAttribute(lambda o: f"SPIP {o.department}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class EstablishmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    name = factory.Sequence(lambda n: f"Maison d'arrêt de test {n}")
+    kind = EstablishmentKind.MAISON_ARRET
+    region = factory.SubFactory(RegionFactory)
+    department = "94"
+    city = "Ville"
+    capacity = 500
+    interview_rollout_date = datetime.date(2025, 1, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"agent{n}@test.insertion.fr")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Agent{n}")
+    role = Role.CPIP
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def establishments(self, create, extracted, **kwargs):
+        self.save()
+        if create and extracted:
+            self.establishments.set(extracted)
+
+    class Params:
+        cpip = factory.Trait(role=Role.CPIP)
+        interviewer = factory.Trait(role=Role.INTERVIEWER)
+        prison_team = factory.Trait(role=Role.PRISON_TEAM)
+        manager = factory.Trait(role=Role.MANAGER)
+        national = factory.Trait(role=Role.NATIONAL)
+        admin = factory.Trait(role="", is_staff=True, is_superuser=True)
+
+
+class DetaineeFactory(factory.django.DjangoModelFactory):
+    """A person held, with their current stay and their initial DLP recorded."""
+
+    class Meta:
+        model = Detainee
+        skip_postgeneration_save = True
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    ecrou_number = factory.Sequence(lambda n: f"{n + 10000}")
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    first_name = "Jean"
+    birth_date = datetime.date(1990, 5, 17)
+    sex = Sex.MALE
+    legal_status = LegalStatus.SENTENCED
+    offence_category = OffenceCategory.MISDEMEANOUR
+    arrival_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=40))
+    custody_start = factory.SelfAttribute("arrival_date")
+    expected_release_date = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=200)
+    )
+
+    @factory.post_generation
+    def history(self, create, extracted, **kwargs):
+        if not create:
+            return
+        Incarceration.objects.create(
+            detainee=self,
+            establishment=self.establishment,
+            ecrou_number=self.ecrou_number,
+            arrival_date=self.arrival_date,
+        )
+        if self.expected_release_date:
+            ReleaseDateChange.objects.create(
+                detainee=self,
+                changed_on=self.arrival_date,
+                new_date=self.expected_release_date,
+                reason=ReleaseDateChangeReason.INITIAL,
+            )
+
+
+class SentenceArrangementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SentenceArrangement
+
+    detainee = factory.SubFactory(DetaineeFactory)
+    kind = "lsc"
+    status = "requested"
+    requested_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=5))
