@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from insertion.env import database_config, env_bool, env_int, env_list
+
+
+def test_no_database_url_means_sqlite_in_the_project_folder():
+    config = database_config(None, sqlite_path=Path("/projet/db.sqlite3"))
+    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/projet/db.sqlite3"}
+
+
+def test_postgres_url_uses_the_postgresql_backend():
+    config = database_config("postgres://app:pw@db:5432/insertion", sqlite_path=Path("x"))
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["NAME"], config["USER"]) == ("db", "insertion", "app")
+
+
+def test_unsupported_database_fails_loudly():
+    with pytest.raises(ImproperlyConfigured, match="mysql"):
+        database_config("mysql://db/x", sqlite_path=Path("x"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("oui", True), ("0", False), ("false", False)]
+)
+def test_env_bool_reads_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_BOOL", raw)
+    assert env_bool("X_BOOL", default=not expected) is expected
+
+
+def test_env_bool_and_int_fail_loudly_on_garbage(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "peut-être")
+    monkeypatch.setenv("X_INT", "douze")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("X_BOOL", default=False)
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X_INT", 3)
+    monkeypatch.setenv("X_INT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="minimale"):
+        env_int("X_INT", 3, minimum=0)
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("X_LIST", "a.fr, b.fr,,")
+    assert env_list("X_LIST", []) == ["a.fr", "b.fr"]
+    assert env_list("X_ABSENT", ["d"]) == ["d"]
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "insertion.settings"},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY est obligatoire" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "a-long-random-production-like-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "insertion.example.org",
+        "DJANGO_SECURE_SSL_REDIRECT": "1",
+        "STATIC_MANIFEST": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
