@@ -11,13 +11,12 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/insertion
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install system-deps services run test test-fast lint format bench seed-national clean
+.PHONY: help install system-deps services run test lint format clean
 
 help:
 	@echo "make run      – installe, migre, charge la démo et lance l'application"
 	@echo "make test     – installe ce qu'il faut et lance toute la suite (PostgreSQL et Redis locaux)"
 	@echo "make lint     – ruff, djlint, migrations à jour"
-	@echo "make bench    – mesures de performance sur le jeu de données national"
 	@echo "make install  – environnement virtuel avec les dépendances d'exécution et de test"
 
 $(BIN)/uv:
