@@ -159,3 +159,13 @@ def test_login_is_case_insensitive_on_the_email(client, cpip_fresnes, password):
     response = client.post(LOGIN, {"username": cpip_fresnes.email.upper(), "password": password})
     assert response.status_code == 302
     assert response["Location"] == reverse("detainees:list")
+
+
+def test_server_error_page_is_french_and_shows_no_trace(rf):
+    from insertion.core.errors import server_error
+
+    response = server_error(rf.get("/"))
+    content = response.content.decode()
+    assert response.status_code == 500
+    assert "Erreur inattendue" in content
+    assert "Traceback" not in content

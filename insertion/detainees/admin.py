@@ -1,0 +1,477 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+
+from insertion.core.admin import (
+    EstablishmentChoicesListFilter,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    ReadOnlyAdminMixin,
+)
+from insertion.detainees.models import (
+    ArrangementStatus,
+    Detainee,
+    Incarceration,
+    ReleaseDateChange,
+    ReleaseDateChangeReason,
+    SentenceArrangement,
+)
+from insertion.detainees.services import detainee_admit, detainee_release, release_date_change
+
+_DETAINEE_SEARCH_HELP = (
+    "Nom, prénom ou n° d'écrou, sans tenir compte des accents ni des majuscules."
+)
+
+
+class ReleaseStateListFilter(admin.SimpleListFilter):
+    title = "situation"
+    parameter_name = "situation"
+
+    def lookups(self, request, model_admin):
+        return [("detenue", "Détenue"), ("liberee", "Libérée")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "detenue":
+            return queryset.held()
+        if self.value() == "liberee":
+            return queryset.released()
+        return queryset
+
+
+class StayStateListFilter(admin.SimpleListFilter):
+    title = "séjour"
+    parameter_name = "sejour"
+
+    def lookups(self, request, model_admin):
+        return [("en_cours", "En cours"), ("termine", "Terminé")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "en_cours":
+            return queryset.filter(departure_date__isnull=True)
+        if self.value() == "termine":
+            return queryset.filter(departure_date__isnull=False)
+        return queryset
+
+
+class DetaineeAdminForm(forms.ModelForm):
+    """Admission on add; on change, DLP changes and the release go through the services.
+
+    The checks mirror the services' and the database constraints that Django cannot check
+    itself here (their other field is read-only), so the operator reads a French error
+    instead of a crash. No Meta: the admin builds the form with the fields of its fieldsets.
+    """
+
+    new_expected_release_date = forms.DateField(
+        label="Nouvelle DLP",
+        required=False,
+        widget=AdminDateWidget,
+        help_text="La DLP actuelle est conservée dans l'historique avec le motif.",
+    )
+    release_date_change_reason = forms.ChoiceField(
+        label="Motif du changement",
+        required=False,
+        choices=[
+            ("", "---------"),
+            *(
+                choice
+                for choice in ReleaseDateChangeReason.choices
+                if choice[0] != ReleaseDateChangeReason.INITIAL
+            ),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Declared fields stay on every admin form: drop them where a DLP change cannot happen.
+        if self.instance._state.adding or self.instance.is_released:
+            del self.fields["new_expected_release_date"]
+            del self.fields["release_date_change_reason"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance._state.adding:
+            self._clean_admission(cleaned_data)
+        else:
+            self._clean_birth_date(cleaned_data, custody_start=self.instance.custody_start)
+            self._clean_release_date_change(cleaned_data)
+            self._clean_release(cleaned_data)
+        return cleaned_data
+
+    def _clean_birth_date(self, cleaned_data, *, custody_start):
+        birth_date = cleaned_data.get("birth_date")
+        if birth_date and custody_start and birth_date >= custody_start:
+            self.add_error("birth_date", "La date de naissance doit précéder la date d'écrou.")
+
+    def _clean_admission(self, cleaned_data):
+        arrival_date = cleaned_data.get("arrival_date")
+        self._clean_birth_date(cleaned_data, custody_start=arrival_date)
+        expected = cleaned_data.get("expected_release_date")
+        if arrival_date and expected and expected < arrival_date:
+            self.add_error(
+                "expected_release_date", "La DLP ne peut pas précéder la date d'arrivée."
+            )
+        establishment = cleaned_data.get("establishment")
+        ecrou_number = cleaned_data.get("ecrou_number")
+        # Past stays keep their écrou number, so a free Detainee row is not enough.
+        if (
+            establishment
+            and ecrou_number
+            and Incarceration.objects.filter(
+                establishment=establishment, ecrou_number=ecrou_number
+            ).exists()
+        ):
+            self.add_error(
+                "ecrou_number", "Ce n° d'écrou est déjà attribué dans cet établissement."
+            )
+
+    def _clean_release_date_change(self, cleaned_data):
+        detainee = self.instance
+        new_date = cleaned_data.get("new_expected_release_date")
+        reason = cleaned_data.get("release_date_change_reason")
+        if not new_date:
+            if reason:
+                self.add_error("new_expected_release_date", "Indiquez la nouvelle DLP.")
+            return
+        if detainee.is_released:
+            self.add_error(
+                "new_expected_release_date", "Cette personne est libérée : sa DLP ne change plus."
+            )
+        elif new_date == detainee.expected_release_date:
+            self.add_error(
+                "new_expected_release_date", "La nouvelle DLP est identique à la DLP actuelle."
+            )
+        elif new_date < detainee.custody_start:
+            self.add_error(
+                "new_expected_release_date",
+                "La DLP ne peut pas précéder la date d'écrou initial.",
+            )
+        # A first DLP is recorded as the initial date whatever the reason given.
+        if detainee.expected_release_date is not None and not reason:
+            self.add_error("release_date_change_reason", "Indiquez le motif du changement de DLP.")
+
+    def _clean_release(self, cleaned_data):
+        if "release_date" not in self.fields:
+            return
+        release_date = cleaned_data.get("release_date")
+        release_kind = cleaned_data.get("release_kind")
+        if release_date and not release_kind:
+            self.add_error("release_kind", "Indiquez le type de sortie.")
+        if release_kind and not release_date:
+            self.add_error("release_date", "Indiquez la date de libération.")
+        if release_date and release_date < self.instance.arrival_date:
+            self.add_error(
+                "release_date", "La date de libération précède l'arrivée dans l'établissement."
+            )
+
+
+class SentenceArrangementAdminForm(forms.ModelForm):
+    """The database constraints of an arrangement, said in French."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        status = cleaned_data.get("status")
+        requested_on = cleaned_data.get("requested_on")
+        decided_on = cleaned_data.get("decided_on")
+        revoked_on = cleaned_data.get("revoked_on")
+        if status and status != ArrangementStatus.REQUESTED and not decided_on:
+            self.add_error("decided_on", "Indiquez la date de la décision.")
+        if requested_on and decided_on and decided_on < requested_on:
+            self.add_error("decided_on", "La décision ne peut pas précéder la demande.")
+        if status == ArrangementStatus.REVOKED and not revoked_on:
+            self.add_error("revoked_on", "Indiquez la date de la révocation.")
+        if revoked_on and not decided_on:
+            self.add_error("revoked_on", "Une mesure révoquée doit avoir été décidée.")
+        elif revoked_on and decided_on and revoked_on < decided_on:
+            self.add_error("revoked_on", "La révocation ne peut pas précéder la décision.")
+        return cleaned_data
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+class IncarcerationInline(ReadOnlyInline):
+    model = Incarceration
+    fields = ("establishment", "ecrou_number", "arrival_date", "departure_date", "departure_reason")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("establishment")
+
+
+class ReleaseDateChangeInline(ReadOnlyInline):
+    model = ReleaseDateChange
+    verbose_name_plural = "historique de la DLP"
+    fields = ("changed_on", "previous_date", "new_date", "reason", "changed_by", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+
+class SentenceArrangementInline(admin.TabularInline):
+    model = SentenceArrangement
+    form = SentenceArrangementAdminForm
+    extra = 0
+    show_change_link = True
+    fields = (
+        "kind",
+        "status",
+        "authority",
+        "requested_on",
+        "decided_on",
+        "start_date",
+        "revoked_on",
+    )
+
+
+_IDENTITY_FIELDSET = ("Identité", {"fields": ("last_name", "first_name", "birth_date", "sex")})
+# Set at admission; a transfer (detainee_transfer) changes them, not a plain edit.
+_STAY_FIELDS_SET_BY_SERVICES = ("establishment", "ecrou_number", "custody_start", "arrival_date")
+
+
+@admin.register(Detainee)
+class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin):
+    form = DetaineeAdminForm
+    establishment_paths = ("establishment",)
+    search_lookups = ("search_text__contains",)
+    search_fields = ("search_text",)
+    search_help_text = _DETAINEE_SEARCH_HELP
+    list_display = (
+        "last_name",
+        "first_name",
+        "ecrou_number",
+        "establishment",
+        "referent",
+        "arrival_date",
+        "expected_release_date",
+        "release_date",
+        "release_kind",
+    )
+    list_select_related = ("establishment", "referent")
+    list_filter = (
+        ("establishment", EstablishmentChoicesListFilter),
+        ReleaseStateListFilter,
+        "legal_status",
+        "offence_category",
+        "sex",
+        "release_kind",
+    )
+    date_hierarchy = "arrival_date"
+    autocomplete_fields = ("referent",)
+    # Counting every person of the country again on each page is a query we do not need.
+    show_full_result_count = False
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                _IDENTITY_FIELDSET,
+                (
+                    "Écrou",
+                    {
+                        "fields": (
+                            "establishment",
+                            "ecrou_number",
+                            "arrival_date",
+                            "legal_status",
+                            "offence_category",
+                            "referent",
+                        )
+                    },
+                ),
+                ("Date de libération prévisible (DLP)", {"fields": ("expected_release_date",)}),
+            ]
+        release_date_fields = ["expected_release_date"]
+        if self.has_change_permission(request, obj) and not obj.is_released:
+            release_date_fields += ["new_expected_release_date", "release_date_change_reason"]
+        return [
+            _IDENTITY_FIELDSET,
+            (
+                "Écrou",
+                {
+                    "fields": (
+                        *_STAY_FIELDS_SET_BY_SERVICES,
+                        "legal_status",
+                        "offence_category",
+                        "referent",
+                    ),
+                    "description": "L'établissement et le n° d'écrou changent lors d'un "
+                    "transfert, qui ne se saisit pas ici.",
+                },
+            ),
+            (
+                "Date de libération prévisible (DLP)",
+                {
+                    "fields": release_date_fields,
+                    "description": "Chaque changement de DLP est conservé avec son motif "
+                    "(historique plus bas).",
+                },
+            ),
+            (
+                "Libération",
+                {
+                    "fields": ("release_date", "release_kind"),
+                    "description": "Une fois enregistrée, la libération clôt l'incarcération "
+                    "en cours et ne se modifie plus.",
+                },
+            ),
+            ("Suivi", {"fields": ("created_at", "updated_at")}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        readonly = (
+            *_STAY_FIELDS_SET_BY_SERVICES,
+            "expected_release_date",
+            "created_at",
+            "updated_at",
+        )
+        if obj.is_released:
+            readonly += ("release_date", "release_kind")
+        return readonly
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return []
+        return [IncarcerationInline, ReleaseDateChangeInline, SentenceArrangementInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            self._admit(request, obj)
+            return
+        releasing = "release_date" in form.changed_data and obj.release_date is not None
+        release_date, release_kind = obj.release_date, obj.release_kind
+        if releasing:
+            # detainee_release refuses a person already marked released: it records it.
+            obj.release_date, obj.release_kind = None, ""
+        super().save_model(request, obj, form, change)
+        new_date = form.cleaned_data.get("new_expected_release_date")
+        if new_date:
+            release_date_change(
+                detainee=obj,
+                new_date=new_date,
+                reason=form.cleaned_data.get("release_date_change_reason", ""),
+                by=request.user,
+            )
+        if releasing:
+            detainee_release(detainee=obj, on_date=release_date, kind=release_kind, by=request.user)
+        if new_date or releasing:
+            obj.refresh_from_db()
+
+    def _admit(self, request, obj):
+        """Admission through the service, so the open stay and the first DLP exist too."""
+        admitted = detainee_admit(
+            establishment=obj.establishment,
+            ecrou_number=obj.ecrou_number,
+            last_name=obj.last_name,
+            first_name=obj.first_name,
+            birth_date=obj.birth_date,
+            sex=obj.sex,
+            arrival_date=obj.arrival_date,
+            legal_status=obj.legal_status,
+            offence_category=obj.offence_category,
+            expected_release_date=obj.expected_release_date,
+            referent=obj.referent,
+            by=request.user,
+        )
+        # The admin goes on with the form's instance (log entry, redirect): make it that row.
+        obj.pk = admitted.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+
+@admin.register(Incarceration)
+class IncarcerationAdmin(
+    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    """Stays are opened and closed by admission, transfer and release only."""
+
+    # A past stay in one of the operator's prisons stays visible after a transfer elsewhere.
+    establishment_paths = ("establishment", "detainee__establishment")
+    search_lookups = ("detainee__search_text__contains", "ecrou_number__icontains")
+    search_fields = ("detainee__search_text", "ecrou_number")
+    search_help_text = _DETAINEE_SEARCH_HELP
+    list_display = (
+        "detainee",
+        "establishment",
+        "ecrou_number",
+        "arrival_date",
+        "departure_date",
+        "departure_reason",
+    )
+    list_select_related = ("detainee", "establishment")
+    list_filter = (
+        ("establishment", EstablishmentChoicesListFilter),
+        StayStateListFilter,
+        "departure_reason",
+    )
+    date_hierarchy = "arrival_date"
+    show_full_result_count = False
+
+
+@admin.register(ReleaseDateChange)
+class ReleaseDateChangeAdmin(
+    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    """The history of the DLP: written by release_date_change only."""
+
+    establishment_paths = ("detainee__establishment",)
+    search_lookups = ("detainee__search_text__contains",)
+    search_fields = ("detainee__search_text",)
+    search_help_text = _DETAINEE_SEARCH_HELP
+    list_display = (
+        "detainee",
+        "changed_on",
+        "previous_date",
+        "new_date",
+        "shift",
+        "reason",
+        "changed_by",
+        "created_at",
+    )
+    list_select_related = ("detainee", "changed_by")
+    list_filter = ("reason", ("detainee__establishment", EstablishmentChoicesListFilter))
+    date_hierarchy = "changed_on"
+    show_full_result_count = False
+
+    @admin.display(description="écart (jours)")
+    def shift(self, obj):
+        days = obj.shift_days
+        return None if days is None else f"{days:+d}"
+
+
+@admin.register(SentenceArrangement)
+class SentenceArrangementAdmin(
+    EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin
+):
+    form = SentenceArrangementAdminForm
+    establishment_paths = ("detainee__establishment",)
+    search_lookups = ("detainee__search_text__contains",)
+    search_fields = ("detainee__search_text",)
+    search_help_text = _DETAINEE_SEARCH_HELP
+    list_display = (
+        "detainee",
+        "establishment",
+        "kind",
+        "status",
+        "authority",
+        "requested_on",
+        "decided_on",
+        "start_date",
+    )
+    list_select_related = ("detainee__establishment",)
+    list_filter = (
+        "kind",
+        "status",
+        "authority",
+        ("detainee__establishment", EstablishmentChoicesListFilter),
+    )
+    date_hierarchy = "requested_on"
+    autocomplete_fields = ("detainee",)
+    show_full_result_count = False
+
+    @admin.display(description="établissement", ordering="detainee__establishment__name")
+    def establishment(self, obj):
+        return obj.detainee.establishment
