@@ -169,3 +169,9 @@ def test_server_error_page_is_french_and_shows_no_trace(rf):
     assert response.status_code == 500
     assert "Erreur inattendue" in content
     assert "Traceback" not in content
+
+
+def test_favicon_is_public(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("dsfr/dist/favicon/favicon.ico")
