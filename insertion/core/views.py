@@ -1,5 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.templatetags.static import static
 
 from insertion.accounts.policy import landing_url
 
@@ -12,3 +14,12 @@ def home(request):
             "Votre compte n'a pas encore de rôle : contactez l'administrateur de l'application."
         )
     return redirect(url)
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that declare none (the admin): the DSFR one.
+
+    Resolved per request, not at import: the hashed name exists only after collectstatic.
+    """
+    return redirect(static("dsfr/dist/favicon/favicon.ico"), permanent=True)

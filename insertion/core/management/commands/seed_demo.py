@@ -1,0 +1,108 @@
+"""`manage.py seed_demo`: the fictional demo world, or the national-scale data set (benchmarks)."""
+
+import argparse
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from insertion.accounts.models import User
+from insertion.core.demo.accounts import DEMO_EMAILS
+from insertion.core.demo.generate import seed_demo_world, seed_national
+from insertion.detainees.models import Detainee
+from insertion.establishments.models import Establishment, ProbationService, Region
+
+LABELS = {
+    "regions": "directions interrégionales",
+    "probation_services": "SPIP",
+    "establishments": "établissements",
+    "users": "comptes",
+    "user_establishments": "rattachements de comptes à un établissement",
+    "detainees": "personnes détenues ou libérées",
+    "incarcerations": "incarcérations",
+    "release_date_changes": "valeurs de DLP (date initiale et changements)",
+    "arrangements": "aménagements de peine",
+}
+
+
+def french_number(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge des données fictives : le monde de démonstration (par défaut) ou, avec "
+        "--scale national, le jeu de données national des mesures de performance."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=["demo", "national"],
+            default="demo",
+            help="demo : 6 établissements, quelques centaines de personnes ; national : "
+            "environ 190 établissements, 85 000 personnes détenues, 100 000 libérées.",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=2026,
+            help="graine du tirage aléatoire (même graine, mêmes données)",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="ne fait rien si les données de démonstration sont déjà chargées "
+            "ou si la base contient déjà des établissements",
+        )
+        # Share of the national data set, for the tests: not part of the interface.
+        parser.add_argument("--fraction", type=float, default=1.0, help=argparse.SUPPRESS)
+
+    def handle(self, *args, scale, seed, if_empty, fraction, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "Les données de démonstration ne se chargent qu'en mode développement "
+                "(DJANGO_DEBUG=1) : elles créent des comptes dont le mot de passe est public."
+            )
+        if not 0 < fraction <= 1:
+            raise CommandError("--fraction doit être comprise entre 0 (exclu) et 1.")
+        if User.objects.filter(email__in=DEMO_EMAILS).exists():
+            if if_empty:
+                self.stdout.write("Les données de démonstration sont déjà chargées : rien à faire.")
+                return
+            raise CommandError(
+                "Les données de démonstration sont déjà chargées. Pour les recharger, repartez "
+                "d'une base vide (supprimez db.sqlite3 ou recréez la base, puis migrate)."
+            )
+        if any(
+            model.objects.exists() for model in (Region, ProbationService, Establishment, Detainee)
+        ):
+            if if_empty:
+                self.stdout.write(
+                    "La base contient déjà des établissements : les données de "
+                    "démonstration ne sont pas chargées."
+                )
+                return
+            raise CommandError(
+                "La base contient déjà des établissements : les données de démonstration se "
+                "chargent dans une base vide."
+            )
+
+        started = time.monotonic()
+        today = timezone.localdate()
+        if scale == "national":
+            self.stdout.write("Chargement du jeu de données national (quelques minutes)…")
+            counts = seed_national(seed=seed, today=today, fraction=fraction, log=self.stdout.write)
+        else:
+            counts = seed_demo_world(seed=seed, today=today)
+        elapsed = f"{time.monotonic() - started:.1f}".replace(".", ",")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Données de démonstration chargées en {elapsed} s (toutes fictives) :"
+            )
+        )
+        for key, label in LABELS.items():
+            self.stdout.write(f"  {french_number(counts[key]):>9} {label}")
+        for key in sorted(set(counts) - set(LABELS)):
+            self.stdout.write(f"  {french_number(counts[key]):>9} {key}")
