@@ -77,7 +77,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates insertion entretiens --lint
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff check --fix .
