@@ -119,7 +119,7 @@ def test_dates_are_written_in_french(client, cpip_fresnes, fresnes):
     assert "12 mars 2026" in content
 
 
-def _count_queries(client, url, django_assert_max_num_queries):
+def _count_queries(client, url) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -134,9 +134,9 @@ def test_person_list_query_count_does_not_grow_with_rows(client, cpip_fresnes, f
     cpip_fresnes.establishments.add(lyon)
     url = reverse("detainees:list")
     DetaineeFactory.create_batch(2, establishment=fresnes, referent=cpip_fresnes)
-    with_two = _count_queries(client, url, None)
+    with_two = _count_queries(client, url)
     DetaineeFactory.create_batch(38, establishment=lyon, referent=cpip_fresnes)
-    with_forty = _count_queries(client, url, None)
+    with_forty = _count_queries(client, url)
     assert with_two == with_forty == 6
 
 
@@ -151,7 +151,7 @@ def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes
         )
         SentenceArrangementFactory(detainee=big)
     counts = {
-        person.pk: _count_queries(client, reverse("detainees:detail", args=[person.pk]), None)
+        person.pk: _count_queries(client, reverse("detainees:detail", args=[person.pk]))
         for person in (small, big)
     }
     assert counts[small.pk] == counts[big.pk] == 7
@@ -161,8 +161,8 @@ def test_dashboard_query_counts_do_not_grow_with_establishments(client, national
     client.force_login(national_user)
     url = reverse("dashboard:national")
     EstablishmentFactory.create_batch(2)
-    few = _count_queries(client, url, None)
+    few = _count_queries(client, url)
     for establishment in EstablishmentFactory.create_batch(20):
         DetaineeFactory(establishment=establishment)
-    many = _count_queries(client, url, None)
+    many = _count_queries(client, url)
     assert few == many == 5
