@@ -29,7 +29,7 @@ def choices_visible_to(model, user) -> QuerySet | None:
     if model is Establishment:
         return Establishment.objects.filter(pk__in=user.establishment_ids)
     if model is Detainee:
-        return Detainee.objects.filter(establishment__in=user.establishment_ids)
+        return Detainee.objects.visible_to(user)
     if model is User:
         return colleagues_of(user)
     return None

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
 
 from insertion.core.admin import (
     EstablishmentChoicesListFilter,
@@ -16,7 +17,12 @@ from insertion.detainees.models import (
     ReleaseDateChangeReason,
     SentenceArrangement,
 )
-from insertion.detainees.services import detainee_admit, detainee_release, release_date_change
+from insertion.detainees.services import (
+    detainee_admit,
+    detainee_release,
+    release_date_change,
+    release_date_change_check,
+)
 
 _DETAINEE_SEARCH_HELP = (
     "Nom, prénom ou n° d'écrou, sans tenir compte des accents ni des majuscules."
@@ -132,22 +138,15 @@ class DetaineeAdminForm(forms.ModelForm):
             if reason:
                 self.add_error("new_expected_release_date", "Indiquez la nouvelle DLP.")
             return
-        if detainee.is_released:
-            self.add_error(
-                "new_expected_release_date", "Cette personne est libérée : sa DLP ne change plus."
+        try:
+            release_date_change_check(detainee=detainee, new_date=new_date, reason=reason or "")
+        except ValidationError as error:
+            field = (
+                "release_date_change_reason"
+                if error.code == "reason_missing"
+                else "new_expected_release_date"
             )
-        elif new_date == detainee.expected_release_date:
-            self.add_error(
-                "new_expected_release_date", "La nouvelle DLP est identique à la DLP actuelle."
-            )
-        elif new_date < detainee.custody_start:
-            self.add_error(
-                "new_expected_release_date",
-                "La DLP ne peut pas précéder la date d'écrou initial.",
-            )
-        # A first DLP is recorded as the initial date whatever the reason given.
-        if detainee.expected_release_date is not None and not reason:
-            self.add_error("release_date_change_reason", "Indiquez le motif du changement de DLP.")
+            self.add_error(field, error)
 
     def _clean_release(self, cleaned_data):
         if "release_date" not in self.fields:

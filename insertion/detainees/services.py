@@ -96,6 +96,27 @@ def detainee_transfer(
     return stay
 
 
+def release_date_change_check(*, detainee: Detainee, new_date: datetime.date, reason: str) -> None:
+    """The rules of a DLP change, raised as ValidationError with a code (the admin form maps
+    `reason_missing` to its reason field, the others to the date field)."""
+    if detainee.is_released:
+        raise ValidationError(
+            "Cette personne est libérée : sa DLP ne change plus.", code="released"
+        )
+    if new_date == detainee.expected_release_date:
+        raise ValidationError("La nouvelle DLP est identique à la DLP actuelle.", code="same_date")
+    if new_date < detainee.custody_start:
+        raise ValidationError(
+            "La DLP ne peut pas précéder la date d'écrou initial.", code="before_custody"
+        )
+    # A first DLP is recorded as the initial date whatever the reason given.
+    if detainee.expected_release_date is not None and reason in (
+        "",
+        ReleaseDateChangeReason.INITIAL,
+    ):
+        raise ValidationError("Indiquez le motif du changement de DLP.", code="reason_missing")
+
+
 @transaction.atomic
 def release_date_change(
     *,
@@ -107,17 +128,10 @@ def release_date_change(
 ) -> ReleaseDateChange:
     """Set a new expected release date (DLP), keeping the previous value and the reason."""
     detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
-    if detainee.is_released:
-        raise ValidationError("Cette personne est libérée : sa DLP ne change plus.")
-    if new_date == detainee.expected_release_date:
-        raise ValidationError("La nouvelle DLP est identique à la DLP actuelle.")
-    if new_date < detainee.custody_start:
-        raise ValidationError("La DLP ne peut pas précéder la date d'écrou initial.")
+    release_date_change_check(detainee=detainee, new_date=new_date, reason=reason)
     previous = detainee.expected_release_date
     if previous is None:
         reason = ReleaseDateChangeReason.INITIAL
-    elif reason == ReleaseDateChangeReason.INITIAL:
-        raise ValidationError("Indiquez le motif du changement de DLP.")
     change = ReleaseDateChange.objects.create(
         detainee=detainee,
         changed_on=changed_on or timezone.localdate(),
