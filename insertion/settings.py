@@ -33,8 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
+    # django-dsfr before django.forms: its option and error-list templates override Django's.
     "dsfr",
+    "django.forms",
     "widget_tweaks",
     "crispy_forms",
     "django_htmx",
@@ -185,7 +186,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- django-dsfr -----------------------------------------------------------------------
-DSFR_MARK_OPTIONAL_FIELDS = True
+# Required fields carry the DSFR marker; optional ones are not labelled "(Optionnel)": the
+# interview form saves drafts with every field empty, and says which answers validation needs.
+DSFR_MARK_OPTIONAL_FIELDS = False
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 
 # --- Logging ---------------------------------------------------------------------------
@@ -196,3 +199,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Forms are laid out with crispy-forms through the project's own DSFR template pack
+# (templates/insertion_dsfr/): crispy's layouts, django-dsfr's field markup.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("insertion_dsfr",)
+CRISPY_TEMPLATE_PACK = "insertion_dsfr"
+
+# The socio-professional interview is due this many days after an arrival.
+INTERVIEW_DUE_DAYS = env_int("INTERVIEW_DUE_DAYS", 15)

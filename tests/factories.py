@@ -3,6 +3,17 @@ import datetime
 import factory
 from django.utils import timezone
 
+from entretiens.choices import (
+    BarrierCategory,
+    BarrierLevel,
+    EducationLevel,
+    InterviewStatus,
+    NotDoneReason,
+    OrientationKind,
+    Priority,
+    WorkHistory,
+)
+from entretiens.models import BarrierAssessment, Interview, Orientation
 from insertion.accounts.models import Role, User
 from insertion.detainees.models import (
     Detainee,
@@ -129,3 +140,58 @@ class SentenceArrangementFactory(factory.django.DjangoModelFactory):
     kind = "lsc"
     status = "requested"
     requested_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=5))
+
+
+class InterviewFactory(factory.django.DjangoModelFactory):
+    """The interview owed for a person's current stay (to do unless a trait says otherwise)."""
+
+    class Meta:
+        model = Interview
+
+    detainee = factory.SubFactory(DetaineeFactory)
+    incarceration = factory.LazyAttribute(
+        lambda o: o.detainee.incarcerations.get(departure_date__isnull=True)
+    )
+    establishment = factory.SelfAttribute("detainee.establishment")
+    arrival_date = factory.SelfAttribute("incarceration.arrival_date")
+    due_date = factory.LazyAttribute(lambda o: o.arrival_date + datetime.timedelta(days=15))
+
+    class Params:
+        draft = factory.Trait(
+            status=InterviewStatus.DRAFT, started_at=factory.LazyFunction(timezone.now)
+        )
+        not_done = factory.Trait(
+            status=InterviewStatus.NOT_DONE,
+            not_done_reason=NotDoneReason.REFUSAL,
+            not_done_on=factory.LazyFunction(timezone.localdate),
+        )
+
+
+def fill_interview(interview: Interview) -> Interview:
+    """Give an interview every answer validation requires (nothing more)."""
+    interview.conducted_on = max(
+        interview.arrival_date, timezone.localdate() - datetime.timedelta(days=1)
+    )
+    interview.duration_minutes = 60
+    interview.education_level = EducationLevel.LEVEL_3
+    interview.work_history = WorkHistory.NO
+    interview.conclusion = "Personne motivée par une formation en cuisine."
+    interview.save()
+    BarrierAssessment.objects.bulk_create(
+        BarrierAssessment(interview=interview, category=category, level=BarrierLevel.NONE)
+        for category in BarrierCategory.values
+    )
+    Orientation.objects.create(
+        interview=interview, kind=OrientationKind.VOCATIONAL_TRAINING, priority=Priority.HIGH
+    )
+    return interview
+
+
+def validated_interview(*, by=None, **kwargs) -> Interview:
+    """An interview filled and validated through the service (version 1)."""
+    from entretiens.services import interview_validate
+
+    interview = fill_interview(InterviewFactory(draft=True, **kwargs))
+    interview_validate(interview=interview, by=by, lock_version=None)
+    interview.refresh_from_db()
+    return interview

@@ -76,7 +76,7 @@ def test_each_role_is_allowed_or_forbidden(client, users, detainee_fresnes, name
     ("role", "landing"),
     [
         ("cpip", "detainees:list"),
-        ("interviewer", "detainees:list"),
+        ("interviewer", "entretiens:worklist"),
         ("prison_team", "entretiens:syntheses"),
         ("manager", "dashboard:establishments"),
         ("national", "dashboard:national"),

@@ -16,12 +16,16 @@ PERSON_READERS = frozenset({Role.CPIP, Role.INTERVIEWER, Role.MANAGER})
 # Roles that also see release dates, their history and sentence arrangements.
 SENTENCE_READERS = frozenset({Role.CPIP, Role.MANAGER})
 SYNTHESIS_READERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
+# Interviewers create and edit the interviews of their establishments' arrivals; the others
+# read validated interviews (national steering sees none).
+INTERVIEW_WRITERS = frozenset({Role.INTERVIEWER})
+INTERVIEW_READERS = frozenset({Role.CPIP, Role.MANAGER, Role.PRISON_TEAM})
 ESTABLISHMENT_STATISTICS_READERS = frozenset({Role.MANAGER})
 NATIONAL_STATISTICS_READERS = frozenset({Role.NATIONAL})
 
 _LANDING_URL_NAMES = {
     Role.CPIP: "detainees:list",
-    Role.INTERVIEWER: "detainees:list",
+    Role.INTERVIEWER: "entretiens:worklist",
     Role.PRISON_TEAM: "entretiens:syntheses",
     Role.MANAGER: "dashboard:establishments",
     Role.NATIONAL: "dashboard:national",

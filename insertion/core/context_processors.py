@@ -10,6 +10,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    if user.role == Role.INTERVIEWER:
+        items.append(("Entretiens", reverse("entretiens:worklist")))
     if user.role in PERSON_READERS:
         items.append(("Personnes détenues", reverse("detainees:list")))
     if user.role in SYNTHESIS_READERS:

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from entretiens.choices import NotDoneReason
+from entretiens.services import interview_close_for_departure, interview_owed_for_stay
 from insertion.detainees.models import (
     DepartureReason,
     Detainee,
@@ -47,12 +49,13 @@ def detainee_admit(
         expected_release_date=expected_release_date,
         referent=referent,
     )
-    Incarceration.objects.create(
+    stay = Incarceration.objects.create(
         detainee=detainee,
         establishment=establishment,
         ecrou_number=ecrou_number,
         arrival_date=arrival_date,
     )
+    interview_owed_for_stay(incarceration=stay)
     if expected_release_date is not None:
         ReleaseDateChange.objects.create(
             detainee=detainee,
@@ -81,6 +84,7 @@ def detainee_transfer(
     current.departure_date = on_date
     current.departure_reason = DepartureReason.TRANSFER
     current.save(update_fields=["departure_date", "departure_reason"])
+    interview_close_for_departure(detainee=detainee, reason=NotDoneReason.TRANSFER, on_date=on_date)
     stay = Incarceration.objects.create(
         detainee=detainee,
         establishment=to_establishment,
@@ -93,6 +97,7 @@ def detainee_transfer(
     # The referent CPIP works in the previous establishment's SPIP: a new one will be named.
     detainee.referent = None
     detainee.save()
+    interview_owed_for_stay(incarceration=stay)
     return stay
 
 
@@ -158,6 +163,7 @@ def detainee_release(*, detainee: Detainee, on_date: datetime.date, kind: str, b
     detainee.incarcerations.filter(departure_date__isnull=True).update(
         departure_date=on_date, departure_reason=DepartureReason.RELEASE
     )
+    interview_close_for_departure(detainee=detainee, reason=NotDoneReason.RELEASE, on_date=on_date)
     detainee.release_date = on_date
     detainee.release_kind = kind
     detainee.save(update_fields=["release_date", "release_kind", "updated_at"])

@@ -31,7 +31,7 @@ CHROMIUM_FLAGS = [
 DEMO_PASSWORD = "insertion-demo-2026"
 DEMO_ACCOUNTS = {
     "cpip@demo.insertion.fr": "/personnes/",
-    "afpa@demo.insertion.fr": "/personnes/",
+    "afpa@demo.insertion.fr": "/entretiens/",
     "equipe@demo.insertion.fr": "/syntheses/",
     "direction@demo.insertion.fr": "/pilotage/etablissements/",
     "national@demo.insertion.fr": "/pilotage/national/",

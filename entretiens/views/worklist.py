@@ -1,0 +1,267 @@
+"""The interviewer's worklist and the actions taken from it: report, non réalisé, reprise.
+
+The list is scoped to the user's establishments; every action fetches its interview through
+`Interview.objects.visible_to(request.user)` (another prison's interview answers 404) and calls
+the service, whose refusals are shown next to the field they concern.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from entretiens.choices import InterviewStatus
+from entretiens.forms import NotDoneForm, PostponeForm
+from entretiens.models import Interview, InterviewQuerySet
+from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
+from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
+from insertion.establishments.models import Establishment
+
+PAGE_SIZE = 50
+VALIDATED_WINDOW = datetime.timedelta(days=30)
+DEFAULT_STATUS = "ouverts"
+# Filter value → (label in the filter, empty state). The first five are also the counters.
+STATUS_FILTERS = {
+    "ouverts": (
+        "À traiter",
+        "Aucun entretien à traiter : chaque arrivée a eu son entretien ou un motif de "
+        "non-réalisation.",
+    ),
+    "a_realiser": ("À réaliser", "Aucun entretien à réaliser dans les délais."),
+    "en_retard": ("En retard", "Aucun entretien en retard."),
+    "brouillons": ("Brouillons", "Aucun brouillon en cours."),
+    "non_realises": ("Non réalisés", "Aucun entretien déclaré non réalisé."),
+    "valides": (
+        "Validés ces 30 derniers jours",
+        "Aucun entretien validé ces 30 derniers jours.",
+    ),
+    "tous": ("Tous", "Aucun entretien pour vos établissements."),
+}
+COUNTERS = ["a_realiser", "en_retard", "brouillons", "non_realises", "valides"]
+SORTS = {
+    "echeance": ("due_date", "detainee__last_name", "detainee__first_name", "pk"),
+    "arrivee": ("-arrival_date", "detainee__last_name", "detainee__first_name", "pk"),
+    "nom": ("detainee__last_name", "detainee__first_name", "pk"),
+}
+SORT_LABELS = {
+    "echeance": "Échéance",
+    "arrivee": "Arrivée (récentes d'abord)",
+    "nom": "Nom",
+}
+
+
+def _filtered(interviews, status: str, today: datetime.date, since: datetime.datetime):
+    if status == "tous":
+        return interviews
+    conditions = InterviewQuerySet.state_conditions(today, since)
+    if status in conditions:
+        return interviews.filter(conditions[status])
+    return interviews.filter(
+        conditions["a_realiser"] | conditions["en_retard"] | conditions["brouillons"]
+    )
+
+
+@role_required(INTERVIEW_WRITERS)
+def worklist(request):
+    user = request.user
+    today = timezone.localdate()
+    since = timezone.now() - VALIDATED_WINDOW
+    visible = Interview.objects.visible_to(user)
+    establishments = list(Establishment.objects.visible_to(user).order_by("name", "pk"))
+
+    status = request.GET.get("statut", DEFAULT_STATUS)
+    if status not in STATUS_FILTERS:
+        status = DEFAULT_STATUS
+    interviews = _filtered(visible, status, today, since)
+
+    establishment_id = request.GET.get("etablissement", "")
+    if establishment_id.isdigit() and int(establishment_id) in {e.pk for e in establishments}:
+        interviews = interviews.filter(establishment_id=int(establishment_id))
+    else:
+        establishment_id = ""
+
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        interviews = interviews.search(query)
+
+    sort = request.GET.get("tri", "echeance")
+    if sort not in SORTS:
+        sort = "echeance"
+    interviews = interviews.select_related("detainee", "establishment", "incarceration").order_by(
+        *SORTS[sort]
+    )
+
+    page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "establishments": establishments,
+        "establishment_id": establishment_id,
+        "query": query,
+        "status": status,
+        "statuses": {key: label for key, (label, _) in STATUS_FILTERS.items()},
+        "empty_message": STATUS_FILTERS[status][1],
+        "sort": sort,
+        "sorts": SORT_LABELS,
+        "return_path": request.get_full_path(),
+    }
+    template = "entretiens/worklist.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        # The counters and the filters stay on the page: only the results are redrawn. A
+        # history restore (back button after hx-push-url, cache missed) needs the whole page.
+        return render(request, template + "#results", context)
+    counts = visible.counts(today, since)
+    context["counters"] = [
+        {"key": key, "label": STATUS_FILTERS[key][0], "count": counts[key]} for key in COUNTERS
+    ]
+    return render(request, template, context)
+
+
+def _back_url(request) -> str:
+    """Where to go after an action: the worklist as the user left it (`?retour=`), when that
+    is one of our own pages; the worklist otherwise."""
+    worklist_url = reverse("entretiens:worklist")
+    value = request.POST.get("retour") or request.GET.get("retour", "")
+    if (
+        value.startswith(worklist_url)
+        and len(value) <= 2000
+        and value.isprintable()
+        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
+    ):
+        return value
+    return worklist_url
+
+
+def _get_interview(request, pk: int) -> Interview:
+    return get_object_or_404(
+        Interview.objects.visible_to(request.user).select_related(
+            "detainee", "establishment", "incarceration"
+        ),
+        pk=pk,
+    )
+
+
+def _show_refusal(request, form, error: ValidationError) -> bool:
+    """Put a service refusal next to its field (the error's code names it). Returns False when
+    the refusal concerns no field (the interview changed state): the caller redirects."""
+    code = getattr(error, "code", None)
+    if code in form.fields:
+        form.add_error(code, error.messages[0])
+        return True
+    messages.error(request, error.messages[0])
+    return False
+
+
+def _french_date(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(INTERVIEW_WRITERS)
+def interview_postpone_view(request, pk: int):
+    interview = _get_interview(request, pk)
+    back_url = _back_url(request)
+    name = interview.detainee.full_name
+    if not interview.is_open or interview.version:
+        messages.error(request, f"L'entretien de {name} n'est plus à réaliser : pas de report.")
+        return redirect(back_url)
+    was_overdue = interview.is_overdue()
+    form = PostponeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            postponement = interview_postpone(
+                interview=interview,
+                by=request.user,
+                new_date=form.cleaned_data["new_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            if not _show_refusal(request, form, error):
+                return redirect(back_url)
+        else:
+            message = f"L'entretien de {name} est reporté au {_french_date(postponement.new_date)}."
+            if postponement.was_overdue:
+                message += " Son échéance étant dépassée, il reste compté en retard."
+            messages.success(request, message)
+            return redirect(back_url)
+    context = {
+        "interview": interview,
+        "detainee": interview.detainee,
+        "form": form,
+        "back_url": back_url,
+        "was_overdue": was_overdue,
+        "postponements": interview.postponements.select_related("by").order_by(
+            "-created_at", "-pk"
+        ),
+    }
+    return render(request, "entretiens/interview_postpone.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(INTERVIEW_WRITERS)
+def interview_not_done_view(request, pk: int):
+    interview = _get_interview(request, pk)
+    back_url = _back_url(request)
+    name = interview.detainee.full_name
+    if not interview.is_open or interview.version:
+        messages.error(request, f"L'entretien de {name} n'est plus à réaliser.")
+        return redirect(back_url)
+    form = NotDoneForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview = interview_declare_not_done(
+                interview=interview,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                details=form.cleaned_data["details"],
+            )
+        except ValidationError as error:
+            if not _show_refusal(request, form, error):
+                return redirect(back_url)
+        else:
+            messages.success(
+                request,
+                f"L'entretien de {name} est déclaré non réalisé "
+                f"({interview.get_not_done_reason_display().lower()}). Vous pourrez le reprendre "
+                "depuis la liste « Non réalisés ».",
+            )
+            return redirect(back_url)
+    context = {
+        "interview": interview,
+        "detainee": interview.detainee,
+        "form": form,
+        "back_url": back_url,
+    }
+    return render(request, "entretiens/interview_not_done.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(INTERVIEW_WRITERS)
+def interview_reopen_view(request, pk: int):
+    """GET asks for confirmation; POST reopens."""
+    interview = _get_interview(request, pk)
+    back_url = _back_url(request)
+    name = interview.detainee.full_name
+    if interview.status != InterviewStatus.NOT_DONE:
+        messages.info(request, f"L'entretien de {name} n'est pas déclaré non réalisé.")
+        return redirect(back_url)
+    if request.method == "POST":
+        try:
+            interview = interview_reopen(interview=interview, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect(back_url)
+        messages.success(
+            request,
+            f"L'entretien de {name} est repris : il est de nouveau "
+            f"{'en brouillon' if interview.status == InterviewStatus.DRAFT else 'à réaliser'}.",
+        )
+        return redirect(back_url)
+    context = {"interview": interview, "detainee": interview.detainee, "back_url": back_url}
+    return render(request, "entretiens/interview_reopen.html", context)
