@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from entretiens.models import Interview
 from insertion.accounts.models import User
 from insertion.detainees.models import (
     DepartureReason,
@@ -22,7 +23,12 @@ from insertion.detainees.models import (
     SentenceArrangement,
 )
 from insertion.establishments.models import Establishment
-from tests.factories import DetaineeFactory, SentenceArrangementFactory, UserFactory
+from tests.factories import (
+    DetaineeFactory,
+    InterviewFactory,
+    SentenceArrangementFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +88,7 @@ def staff_fresnes(fresnes):
     )
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["accounts", "establishments", "detainees"]
+            content_type__app_label__in=["accounts", "establishments", "detainees", "entretiens"]
         )
     )
     return user
@@ -96,9 +102,11 @@ def staff_client(client, staff_fresnes):
 
 @pytest.fixture
 def story(detainee_fresnes, detainee_lyon):
-    """One person per prison, each with a history and a sentence arrangement."""
+    """One person per prison, each with a history, a sentence arrangement and an interview."""
     SentenceArrangementFactory(detainee=detainee_fresnes)
     SentenceArrangementFactory(detainee=detainee_lyon)
+    InterviewFactory(detainee=detainee_fresnes, conclusion="Réponse confidentielle")
+    InterviewFactory(detainee=detainee_lyon)
     return detainee_fresnes, detainee_lyon
 
 
@@ -135,7 +143,7 @@ def test_every_admin_page_opens_for_the_superuser(superuser_client, superuser, s
         assert superuser_client.get(_url(model, "change", instance.pk)).status_code == 200
 
 
-_PROJECT_APPS = {"accounts", "establishments", "detainees"}
+_PROJECT_APPS = {"accounts", "establishments", "detainees", "entretiens"}
 
 
 def test_staff_open_the_index_and_every_project_list(staff_client, staff_fresnes, story, rf):
@@ -526,3 +534,13 @@ def test_changelists_query_count_does_not_grow_with_rows(
 
     assert with_twenty == with_two
     assert changelist_results(client.get(_url(Detainee, "changelist")))[19]
+
+
+def test_interviews_in_the_back_office_are_scoped_and_show_no_answer(staff_client, story):
+    detainee_fresnes, _ = story
+    listed = changelist_results(staff_client.get(_url(Interview, "changelist")))
+    assert [interview.detainee for interview in listed] == [detainee_fresnes]
+    response = staff_client.get(_url(Interview, "change", listed[0].pk))
+    assert response.status_code == 200
+    assert "Réponse confidentielle" not in response.content.decode()
+    assert staff_client.post(_url(Interview, "change", listed[0].pk), {}).status_code == 403
