@@ -37,6 +37,7 @@ from entretiens.models import (
     Project,
 )
 from entretiens.services import DraftChanges
+from entretiens.timeline import MONTHS
 
 FIRST_YEAR = 1940
 REQUIRED_TO_VALIDATE = "Obligatoire pour valider."
@@ -414,29 +415,7 @@ class DiplomaForm(RowForm):
         return year
 
 
-MONTH_CHOICES = [
-    ("", "—"),
-    *[
-        (str(i), name)
-        for i, name in enumerate(
-            [
-                "janvier",
-                "février",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "août",
-                "septembre",
-                "octobre",
-                "novembre",
-                "décembre",
-            ],
-            start=1,
-        )
-    ],
-]
+MONTH_CHOICES = [("", "—"), *[(str(i), name) for i, name in enumerate(MONTHS, start=1)]]
 
 
 class ExperienceForm(RowForm):

@@ -32,23 +32,9 @@ from entretiens.choices import (
     Tool,
     WorkHistory,
 )
-from entretiens.timeline import TimelineEvent, events_to_data
+from entretiens.timeline import MONTHS, TimelineEvent, events_to_data
 
 EMPTY = "Non renseigné"
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 def french_date(value: datetime.date | None) -> str:

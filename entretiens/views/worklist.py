@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +20,7 @@ from entretiens.choices import InterviewStatus
 from entretiens.forms import NotDoneForm, PostponeForm
 from entretiens.models import Interview, InterviewQuerySet
 from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
+from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
 from insertion.establishments.models import Establishment
 
@@ -158,10 +158,6 @@ def _show_refusal(request, form, error: ValidationError) -> bool:
     return False
 
 
-def _french_date(day: datetime.date) -> str:
-    return date_format(day, "j F Y")
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(INTERVIEW_WRITERS)
 def interview_postpone_view(request, pk: int):
@@ -185,7 +181,7 @@ def interview_postpone_view(request, pk: int):
             if not _show_refusal(request, form, error):
                 return redirect(back_url)
         else:
-            message = f"L'entretien de {name} est reporté au {_french_date(postponement.new_date)}."
+            message = f"L'entretien de {name} est reporté au {french_date(postponement.new_date)}."
             if postponement.was_overdue:
                 message += " Son échéance étant dépassée, il reste compté en retard."
             messages.success(request, message)
