@@ -66,6 +66,15 @@ def inline(widget):
     return widget
 
 
+def _french_empty_choice(form) -> None:
+    """Selects say "Non renseigné" rather than Django's "---------" when nothing is chosen."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.Select) and hasattr(field, "choices"):
+            choices = list(field.choices)
+            if choices and choices[0] == ("", "---------"):
+                field.choices = [("", "Non renseigné"), *choices[1:]]
+
+
 def _check_year(value: int | None, *, today: datetime.date) -> None:
     if value is not None and not FIRST_YEAR <= value <= today.year:
         raise forms.ValidationError(f"Indiquez une année entre {FIRST_YEAR} et {today.year}.")
@@ -86,6 +95,7 @@ class SectionForm(DsfrBaseForm, forms.ModelForm):
                     for v in model_field.validators
                     if isinstance(v, MinValueValidator | MaxValueValidator)
                 )
+        _french_empty_choice(self)
 
     def saved_values(self) -> dict:
         """The values that passed every check: they are saved even if others did not."""
@@ -381,6 +391,10 @@ class RecommendationsForm(SectionForm):
 
 
 class RowForm(DsfrBaseForm, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _french_empty_choice(self)
+
     def saved_values(self) -> dict:
         self.is_valid()
         return {

@@ -6,6 +6,7 @@ texts stay texts (templates escape them), dates are already written in French.
 """
 
 import datetime
+import functools
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,12 +42,18 @@ def french_date(value: datetime.date | None) -> str:
     return date_format(value, "j F Y") if value else EMPTY
 
 
+@functools.cache
+def _names(choices) -> dict[str, str]:
+    # Django rebuilds `choices` from the enum at each access; a summary reads fifty of them.
+    return dict(choices.choices)
+
+
 def _label(choices, value: str) -> str:
-    return dict(choices.choices).get(value, EMPTY) if value else EMPTY
+    return _names(choices).get(value, EMPTY) if value else EMPTY
 
 
 def _labels(choices, values: list) -> str:
-    names = dict(choices.choices)
+    names = _names(choices)
     return ", ".join(names[v] for v in values if v in names) or "Aucun"
 
 
@@ -195,7 +202,7 @@ def interview_summary(interview) -> dict:
         ["Savoir-être", "Confiance"],
         [
             [label, _label(Confidence, ratings[value])]
-            for value, label in SoftSkill.choices
+            for value, label in _names(SoftSkill).items()
             if value in ratings
         ],
         "Aucun savoir-être évalué.",
@@ -227,7 +234,7 @@ def interview_summary(interview) -> dict:
                 _label(BarrierLevel, assessed[value].level) if value in assessed else EMPTY,
                 assessed[value].details.strip() if value in assessed else "",
             ]
-            for value, label in BarrierCategory.choices
+            for value, label in _names(BarrierCategory).items()
         ],
         "",
     )

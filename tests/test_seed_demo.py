@@ -1,14 +1,29 @@
 """`seed_demo` and `demo_banner`: the fictional world of `make run` and the national data set."""
 
+import datetime
 import io
 import random
 import re
+from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from entretiens.choices import (
+    BarrierCategory,
+    BarrierLevel,
+    InterviewStatus,
+    NotDoneReason,
+    Section,
+)
+from entretiens.models import BarrierAssessment, Interview, Postponement
+from entretiens.services import interview_missing
+from entretiens.summary import interview_summary
 from insertion.accounts.models import Role, User
 from insertion.core.demo import generate
 from insertion.core.demo.accounts import DEMO_EMAILS, DEMO_PASSWORD, FRESNES, MELUN
@@ -285,3 +300,244 @@ def test_national_figures_are_shared_between_establishments():
     assert min(caseloads) >= 10
     assert max(caseloads) <= 140
     assert sum(caseloads) == sum(sizes.referred)
+
+
+# --- Interviews ----------------------------------------------------------------------------
+
+
+def held_stays_after_rollout():
+    return Incarceration.objects.filter(
+        departure_date=None,
+        establishment__interview_rollout_date__isnull=False,
+        arrival_date__gte=F("establishment__interview_rollout_date"),
+    )
+
+
+def test_every_open_stay_after_the_rollout_has_its_interview(demo_world):
+    stays = held_stays_after_rollout()
+    with_interview = stays.filter(interview__isnull=False)
+
+    assert with_interview.count() > 250
+    # The others: people whose interview was validated in an earlier stay (before a transfer).
+    for stay in stays.filter(interview__isnull=True):
+        assert Interview.objects.filter(
+            detainee_id=stay.detainee_id, status=InterviewStatus.VALIDATED
+        ).exists()
+    for stay in with_interview.select_related("interview"):
+        interview = stay.interview
+        assert (interview.detainee_id, interview.establishment_id) == (
+            stay.detainee_id,
+            stay.establishment_id,
+        )
+        assert interview.arrival_date == stay.arrival_date
+
+
+def test_no_interview_is_owed_for_an_arrival_before_the_rollout(demo_world):
+    assert not Interview.objects.filter(
+        Q(establishment__interview_rollout_date=None)
+        | Q(arrival_date__lt=F("establishment__interview_rollout_date"))
+    ).exists()
+
+
+def test_no_second_interview_is_owed_after_a_validated_one(demo_world):
+    for detainee in Detainee.objects.filter(interviews__isnull=False).distinct():
+        statuses = list(
+            detainee.interviews.order_by("arrival_date").values_list("status", flat=True)
+        )
+        assert InterviewStatus.VALIDATED not in statuses[:-1]
+
+
+def test_interviews_are_dated_between_the_arrival_and_today(demo_world):
+    today = timezone.localdate()
+    now = timezone.now()
+    interviews = Interview.objects.select_related("incarceration")
+
+    assert not interviews.filter(conducted_on__gt=today).exists()
+    assert not interviews.filter(conducted_on__lt=F("arrival_date")).exists()
+    # Validated in time; a late draft may have been started after the due date.
+    validated = interviews.filter(status=InterviewStatus.VALIDATED)
+    assert not validated.filter(conducted_on__gt=F("due_date")).exists()
+    assert not interviews.filter(validated_at__gt=now).exists()
+    assert not interviews.filter(not_done_on__gt=today).exists()
+    for interview in interviews.exclude(validated_at=None):
+        assert interview.conducted_on <= timezone.localdate(interview.validated_at)
+        assert (timezone.localdate(interview.validated_at) - interview.conducted_on).days <= 4
+    due_days = datetime.timedelta(days=settings.INTERVIEW_DUE_DAYS)
+    for interview in interviews.filter(postponements=None):
+        assert interview.due_date == interview.arrival_date + due_days
+    for postponement in Postponement.objects.select_related("interview"):
+        asked_on = timezone.localdate(postponement.created_at)
+        assert postponement.interview.arrival_date <= asked_on <= today
+        assert asked_on <= postponement.new_date <= asked_on + datetime.timedelta(days=180)
+        assert postponement.interview.planned_on is not None
+        assert postponement.reason
+
+
+def test_people_who_left_before_their_interview_have_it_not_done_for_that_reason(demo_world):
+    closed = Interview.objects.exclude(incarceration__departure_date=None).select_related(
+        "incarceration"
+    )
+
+    assert closed.exists()
+    for interview in closed:
+        stay = interview.incarceration
+        if interview.status == InterviewStatus.VALIDATED:
+            assert timezone.localdate(interview.validated_at) < stay.departure_date
+        else:
+            assert interview.status == InterviewStatus.NOT_DONE
+            assert interview.not_done_reason == stay.departure_reason
+            assert interview.not_done_on == stay.departure_date
+
+
+def test_validated_interviews_are_complete_with_their_version_1(demo_world):
+    validated = Interview.objects.filter(status=InterviewStatus.VALIDATED).prefetch_related(
+        "barriers", "orientations", "experiences", "diplomas", "versions"
+    )
+
+    assert validated.count() > 200
+    for interview in validated:
+        assert interview_missing(interview) == []
+        assert {b.category for b in interview.barriers.all()} == set(BarrierCategory.values)
+        assert 1 <= len(interview.orientations.all()) <= 4
+        assert interview.conclusion and interview.points_of_attention
+        assert 45 <= interview.duration_minutes <= 90
+        assert interview.version == 1
+        assert interview.validated_by_id == interview.interviewer_id
+        (version,) = interview.versions.all()
+        assert version.number == 1
+        assert version.validated_at == interview.validated_at
+        assert version.content["person"]["name"] == interview.detainee.full_name
+        assert [s["code"] for s in version.content["sections"]] == Section.values
+        arrival = (interview.arrival_date.year, interview.arrival_date.month)
+        for job in interview.experiences.all():
+            assert (job.start_year, job.start_month or 1) <= (job.end_year, job.end_month)
+            assert (job.end_year, job.end_month) <= arrival
+            assert job.start_year >= interview.detainee.birth_date.year + 16
+        assert all(d.year is None or d.year <= arrival[0] for d in interview.diplomas.all())
+
+
+def test_the_version_is_the_summary_of_the_saved_interview(demo_world):
+    """Built from the objects in memory, it is what interview_summary reads from the database."""
+    validated = Interview.objects.filter(status=InterviewStatus.VALIDATED).select_related(
+        "detainee", "incarceration", "establishment", "interviewer"
+    )
+
+    for interview in validated.order_by("pk")[:40]:
+        assert interview.versions.get().content == interview_summary(interview)
+
+
+def test_barrier_levels_are_mostly_none_or_light_and_heavier_for_housing(demo_world):
+    levels = Counter(BarrierAssessment.objects.values_list("level", flat=True))
+    housing = Counter(
+        BarrierAssessment.objects.filter(category=BarrierCategory.HOUSING).values_list(
+            "level", flat=True
+        )
+    )
+
+    light = levels[BarrierLevel.NONE] + levels[BarrierLevel.LIGHT]
+    assert light > 0.7 * sum(levels.values())
+    serious = housing[BarrierLevel.SIGNIFICANT] + housing[BarrierLevel.BLOCKING]
+    assert serious > 0.25 * sum(housing.values())
+
+
+def test_the_demo_interviewer_has_a_worklist_with_each_kind_of_item(demo_world):
+    interviewer = User.objects.get(email="afpa@demo.insertion.fr")
+    today = timezone.localdate()
+    interviews = Interview.objects.visible_to(interviewer).filter(
+        incarceration__departure_date=None
+    )
+
+    assert set(interviews.values_list("establishment__name", flat=True)) == {FRESNES}
+    assert interviews.to_do(today).count() >= 3
+    assert interviews.overdue(today).count() >= 3
+    assert interviews.drafts().count() >= 3
+    assert interviews.not_done().count() >= 2
+    recently = timezone.now() - datetime.timedelta(days=30)
+    assert interviews.validated_since(recently).count() >= 3
+    assert interviews.filter(validated_by=interviewer).exists()
+    assert Postponement.objects.filter(interview__in=interviews).exists()
+    reasons = set(interviews.not_done().values_list("not_done_reason", flat=True))
+    assert reasons and not reasons & {NotDoneReason.TRANSFER, NotDoneReason.RELEASE}
+    # One draft is well advanced: what is left is to finish and validate it.
+    rich = [
+        draft
+        for draft in interviews.drafts().prefetch_related("barriers", "orientations")
+        if draft.conducted_on and draft.education_level and len(draft.barriers.all()) >= 10
+    ]
+    assert rich
+    assert any(not draft.conclusion and draft.orientations.all() for draft in rich)
+
+
+def test_the_interviews_are_inserted_in_bulk():
+    """A constant number of queries, whatever the number of interviews (no save() per row)."""
+    with CaptureQueriesContext(connection) as queries:
+        counts = generate.seed_demo_world(seed=2026, today=timezone.localdate())
+
+    on_interviews = [q for q in queries.captured_queries if "entretiens_" in q["sql"]]
+    assert counts["interviews"] > 300
+    assert counts["interview_versions"] > 200
+    assert len(on_interviews) < 40
+
+
+def test_seed_demo_prints_the_interview_counts(debug):
+    out = seed()
+
+    for key in (
+        "interviews",
+        "interview_versions",
+        "interview_barriers",
+        "interview_postponements",
+    ):
+        assert re.search(rf"\d {key}$", out, re.MULTILINE)
+    assert Interview.objects.count() == int(
+        re.search(r"(\S+) interviews$", out, re.MULTILINE).group(1).replace("\u202f", "")
+    )
+
+
+def test_a_seed_gives_the_same_interviews(debug):
+    def fingerprint():
+        return list(
+            Interview.objects.order_by("establishment__name", "incarceration__ecrou_number")
+            .annotate(barrier_count=Count("barriers"))
+            .values_list(
+                "incarceration__ecrou_number",
+                "status",
+                "due_date",
+                "conducted_on",
+                "not_done_reason",
+                "conclusion",
+                "barrier_count",
+            )
+        )
+
+    seed(seed=7)
+    first = fingerprint()
+    wipe()
+    seed(seed=7)
+
+    assert fingerprint() == first
+
+
+def test_national_data_set_on_a_tiny_scale_has_interviews_where_they_are_rolled_out(debug):
+    seed(scale="national", fraction=0.002)
+
+    interviews = Interview.objects.all()
+    assert interviews.count() > 50
+    assert not interviews.filter(
+        Q(establishment__interview_rollout_date=None)
+        | Q(arrival_date__lt=F("establishment__interview_rollout_date"))
+    ).exists()
+    assert Establishment.objects.filter(interview_rollout_date=None).exists()
+    assert Incarceration.objects.filter(
+        arrival_date__lt=F("establishment__interview_rollout_date")
+    ).exists()
+    stays = held_stays_after_rollout().filter(interview__isnull=True)
+    assert not stays.exclude(detainee__interviews__status=InterviewStatus.VALIDATED).exists()
+    validated = interviews.filter(status=InterviewStatus.VALIDATED)
+    assert validated.filter(versions__number=1).count() == validated.count()
+    assert set(interviews.values_list("status", flat=True)) == set(InterviewStatus.values)
+    for interview in validated.select_related("interviewer").prefetch_related(
+        "interviewer__establishments"
+    ):
+        assert interview.interviewer.role == Role.INTERVIEWER
+        assert interview.establishment in interview.interviewer.establishments.all()

@@ -556,6 +556,8 @@ def build_rows(plans: list[PersonPlan], ecrous: EcrouBook) -> PeopleRows:
 PeopleStep = Callable[[random.Random, PeopleRows, datetime.date], Counter]
 PEOPLE_STEPS: list[PeopleStep] = []
 
+from insertion.core.demo import interviews  # noqa: E402, F401 - registers its step
+
 
 def insert_people(
     plans: list[PersonPlan], ecrous: EcrouBook, *, rng: random.Random, today: datetime.date
