@@ -154,7 +154,7 @@ def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes
         person.pk: _count_queries(client, reverse("detainees:detail", args=[person.pk]))
         for person in (small, big)
     }
-    assert counts[small.pk] == counts[big.pk] == 7
+    assert counts[small.pk] == counts[big.pk] == 8
 
 
 def test_dashboard_query_counts_do_not_grow_with_establishments(client, national_user):

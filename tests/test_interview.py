@@ -595,3 +595,25 @@ def test_a_not_done_interview_of_a_previous_stay_cannot_be_reopened(
     with pytest.raises(ValidationError):
         interview_reopen(interview=first, by=interviewer_fresnes)
     assert Interview.objects.filter(detainee=detainee_fresnes).open().count() == 1
+
+
+def test_the_person_page_links_a_reader_to_the_validated_interview(
+    client, cpip_fresnes, interviewer_fresnes, detainee_fresnes
+):
+    interview = validated_interview(detainee=detainee_fresnes, by=interviewer_fresnes)
+    client.force_login(cpip_fresnes)
+    html = text_of(client.get(reverse("detainees:detail", args=[detainee_fresnes.pk])))
+    assert "Consulter l'entretien" in html
+    assert page_url(interview) in html
+
+
+def test_the_person_page_gives_the_interviewer_the_open_interview(
+    client, cpip_fresnes, interviewer_fresnes, interview
+):
+    url = reverse("detainees:detail", args=[interview.detainee.pk])
+    client.force_login(interviewer_fresnes)
+    assert page_url(interview) in client.get(url).content.decode()
+    client.force_login(cpip_fresnes)  # a draft is not for the readers: status only
+    html = text_of(client.get(url))
+    assert "À réaliser, à réaliser avant le" in html
+    assert page_url(interview) not in html

@@ -1,7 +1,12 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from insertion.accounts.policy import PERSON_READERS, SENTENCE_READERS, role_required
+from insertion.accounts.policy import (
+    INTERVIEW_WRITERS,
+    PERSON_READERS,
+    SENTENCE_READERS,
+    role_required,
+)
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
 
@@ -69,6 +74,10 @@ def detainee_detail(request, pk: int):
     shows_sentence = user.role in SENTENCE_READERS
     context = {
         "detainee": detainee,
+        # The interview of the current stay (or the last validated one): status for everyone
+        # who opens the page, a link when the user may read or write it.
+        "interview": detainee.interviews.order_by("-version", "-arrival_date", "-pk").first(),
+        "writes_interviews": user.role in INTERVIEW_WRITERS,
         "incarcerations": detainee.incarcerations.select_related("establishment").order_by(
             "arrival_date", "pk"
         ),
