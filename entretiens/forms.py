@@ -573,6 +573,13 @@ class InterviewEntry:
         for forms_ in self.rows.values():
             yield from forms_
 
+    def focus_row(self, kind: str, row_id: int) -> None:
+        """Put the focus in the first field of a row just added (htmx honours autofocus)."""
+        for form in self.rows.get(kind, []):
+            if form.instance.pk == row_id:
+                first = next(iter(form.fields.values()))
+                first.widget.attrs["autofocus"] = True
+
     ROW_SECTIONS = {
         "diplomes": "scolarite",
         "experiences": "professionnel",

@@ -207,8 +207,8 @@ def test_a_row_is_added_and_removed_without_javascript(client, interviewer_fresn
     client.force_login(interviewer_fresnes)
     response = client.post(page_url(interview), form_data(interview) | {"action": "add:diplomes"})
     assert response.status_code == 302
-    assert response.url.endswith("#scolarite")
     row = Diploma.objects.get(interview=interview)
+    assert response.url.endswith(f"#ligne-diplomes-{row.pk}")
     data = form_data(interview, **{f"diplome-{row.pk}-title": "CAP cuisine"})
     client.post(page_url(interview), data | {"action": "save"})
     row.refresh_from_db()
@@ -229,7 +229,7 @@ def test_htmx_adds_a_row_and_answers_with_the_rows_and_the_new_lock_version(
     html = response.content.decode()
     row = Experience.objects.get(interview=interview)
     assert 'id="rows-experiences"' in html
-    assert f'name="experience-{row.pk}-job_title"' in html
+    assert re.search(rf'name="experience-{row.pk}-job_title"[^>]*autofocus', html)
     interview.refresh_from_db()
     assert re.search(rf'id="lock-version"\s+value="{interview.lock_version}"', html)
     assert 'hx-swap-oob="true"' in html

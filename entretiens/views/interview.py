@@ -163,6 +163,7 @@ def interview_page(request, pk: int):
     session = _edit_session(request)
     entry = InterviewEntry(interview, request.POST)
     problem = None
+    added = None
     try:
         saved = interview_save_draft(
             interview=interview,
@@ -172,7 +173,7 @@ def interview_page(request, pk: int):
             edit_session=session,
         )
         if action == "add":
-            interview_add_row(
+            added = interview_add_row(
                 interview=saved,
                 kind=kind,
                 by=request.user,
@@ -192,11 +193,12 @@ def interview_page(request, pk: int):
         return _conflict(request, interview, entry, conflict)
     except ValidationError as error:
         problem = error.messages[0]
-    session = _edit_session(request)
 
     # Show the saved state again, keeping on screen what was typed (valid or not).
     interview = _get(request, pk)
     entry = InterviewEntry(interview, request.POST)
+    if added:
+        entry.focus_row(kind, added.pk)
     errors = entry.error_count()
     if request.htmx:
         return _fragment(request, interview, entry, action, kind, problem)
@@ -207,7 +209,7 @@ def interview_page(request, pk: int):
             interview, entry, saved_at=timezone.localtime(), edit_session=session
         )
         return render(request, "entretiens/interview_form.html", context)
-    anchor = ROW_SECTIONS[kind][0] if kind else ""
+    anchor = f"ligne-{kind}-{added.pk}" if added else (ROW_SECTIONS[kind][0] if kind else "")
     if action == "verify":
         return redirect("entretiens:verify", pk=interview.pk)
     if action == "save":
