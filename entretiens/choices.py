@@ -221,3 +221,17 @@ class Priority(models.TextChoices):
     HIGH = "prioritaire", "Prioritaire"
     MEDIUM = "importante", "Importante"
     LOW = "a_envisager", "À envisager"
+
+
+class SynthesisStatus(models.TextChoices):
+    PENDING = "en_attente", "En attente de génération"
+    RENDERED = "generee", "Générée, envoi en cours"
+    DELIVERED = "envoyee", "Envoyée"
+    FAILED = "echec", "Échec"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "a_envoyer", "À envoyer"
+    SENDING = "envoi", "Envoi en cours"
+    SENT = "envoye", "Envoyé"
+    FAILED = "echec", "Échec"

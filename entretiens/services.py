@@ -282,6 +282,9 @@ def interview_validate(*, interview: Interview, by, lock_version: int | None) ->
         validated_at=now,
         validated_by=by,
     )
+    from entretiens.synthesis import synthesis_create
+
+    synthesis_create(version=version)
     interview.status = InterviewStatus.VALIDATED
     interview.validated_at = now
     interview.validated_by = by

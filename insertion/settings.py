@@ -117,8 +117,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves hashed files collected at build time; the demo and the tests serve the
 # source folders directly.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
+# Private files (the synthesis PDFs) live outside any served folder; a view checks access.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "syntheses": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT / "syntheses"},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -140,7 +146,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {}  # filled below, once the tasks exist
 
 if REDIS_URL:
     CACHES = {
@@ -207,3 +213,5 @@ CRISPY_TEMPLATE_PACK = "insertion_dsfr"
 
 # The socio-professional interview is due this many days after an arrival.
 INTERVIEW_DUE_DAYS = env_int("INTERVIEW_DUE_DAYS", 15)
+# Its synthesis must reach the prison teams this many calendar days after validation.
+SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5)

@@ -99,3 +99,46 @@ class Establishment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecipientRole(models.TextChoices):
+    DIRECTION = "direction", "Direction de l'établissement"
+    EDUCATION = "enseignement", "Responsable local de l'enseignement"
+    WORK = "travail", "Responsable du travail"
+    TRAINING = "formation", "Responsable de la formation professionnelle"
+    SPIP = "spip", "SPIP"
+    HEALTH = "sante", "Unité sanitaire"
+    OTHER = "autre", "Autre"
+
+
+class SynthesisRecipient(models.Model):
+    """An email of the prison teams that receives every synthesis of the establishment."""
+
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="synthesis_recipients",
+        verbose_name="établissement",
+    )
+    email = models.EmailField("adresse électronique")
+    role = models.CharField("fonction", max_length=20, choices=RecipientRole.choices)
+    name = models.CharField("nom ou service", max_length=150, blank=True)
+    active = models.BooleanField("reçoit les synthèses", default=True)
+    created_at = models.DateTimeField("ajouté le", auto_now_add=True)
+
+    class Meta:
+        ordering = ["establishment", "role", "email"]
+        verbose_name = "destinataire des synthèses"
+        verbose_name_plural = "destinataires des synthèses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "email"], name="synthesis_recipient_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)

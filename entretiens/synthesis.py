@@ -1,0 +1,45 @@
+"""The synthesis of a validated interview version, and the emails it owes (the outbox).
+
+`synthesis_create` runs inside the validation's transaction: the synthesis and one delivery row
+per recipient exist as soon as the interview is validated, or not at all. The rendering task is
+enqueued after commit; the periodic sweep re-enqueues whatever is owed and not done.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from entretiens.models import InterviewVersion, Synthesis, SynthesisDelivery
+
+
+def synthesis_due_date(validated_on: datetime.date) -> datetime.date:
+    return validated_on + datetime.timedelta(days=settings.SYNTHESIS_DUE_DAYS)
+
+
+def synthesis_create(*, version: InterviewVersion) -> Synthesis:
+    from django.utils import timezone
+
+    from entretiens import tasks
+
+    interview = version.interview
+    previous = (
+        Synthesis.objects.filter(interview=interview, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    synthesis = Synthesis.objects.create(
+        interview=interview,
+        version=version,
+        establishment_id=interview.establishment_id,
+        number=version.number,
+        replaces=previous,
+        due_date=synthesis_due_date(timezone.localtime(version.validated_at).date()),
+    )
+    recipients = interview.establishment.synthesis_recipients.filter(active=True).order_by("email")
+    SynthesisDelivery.objects.bulk_create(
+        SynthesisDelivery(synthesis=synthesis, email=r.email, label=r.get_role_display())
+        for r in recipients
+    )
+    transaction.on_commit(lambda: tasks.render_synthesis.delay(synthesis.pk))
+    return synthesis
