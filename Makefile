@@ -97,4 +97,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles test-output bench-output db.sqlite3
+	rm -rf $(VENV) staticfiles test-output bench-output bench-results.jsonl db.sqlite3

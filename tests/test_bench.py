@@ -5,7 +5,7 @@ users and pages, and reports the query count of each page.
 """
 
 import io
-import re
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,27 +13,33 @@ from django.core.management import CommandError, call_command
 pytestmark = pytest.mark.django_db
 
 PAGES = [
-    "Entretiens à traiter (liste de travail)",
-    "Liste de travail : tous, triés par nom",
-    "Liste de travail : recherche (htmx)",
-    "Formulaire d'entretien (brouillon)",
-    "Vérifier et valider",
-    "Entretien validé (lecture)",
+    "worklist",
+    "worklist_all_by_name",
+    "worklist_search_htmx",
+    "interview_form",
+    "interview_verify",
+    "interview_read",
 ]
 
 
-def test_the_benchmark_measures_every_page_of_the_demo(settings):
+def test_the_benchmark_measures_every_page_of_the_demo(settings, tmp_path):
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
     settings.DEBUG = False
     out = io.StringIO()
-    call_command("bench", requests=2, warmup=0, stdout=out)
-    lines = out.getvalue().splitlines()
-    for label in PAGES:
-        line = next(line for line in lines if line.startswith(label))
-        p50, p95, worst, queries = re.findall(r"\d+(?:\.\d+)?", line[len(label) :])[:4]
-        assert 0 < float(p50) <= float(p95) <= float(worst)
-        assert int(queries) > 0
+    results = tmp_path / "bench-results.jsonl"
+    call_command("bench", requests=2, warmup=0, output=str(results), stdout=out)
+    printed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [record["name"] for record in printed if record["name"] in PAGES] == PAGES
+    for record in printed:
+        if record["name"] in PAGES:
+            assert 0 < record["p50_ms"] <= record["p95_ms"] <= record["max_ms"]
+            assert record["queries"] > 0
+            assert record["n"] == 2
+    # The same lines are appended to the results file, each with the run's timestamp.
+    written = [json.loads(line) for line in results.read_text().splitlines()]
+    assert written == printed
+    assert len({record["run"] for record in written}) == 1
 
 
 def test_the_benchmark_says_what_to_load_on_an_empty_database():

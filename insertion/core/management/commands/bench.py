@@ -1,14 +1,18 @@
 """Server time and SQL queries of the busiest pages, on the data set in the database.
 
 Run by `make bench` on the national data set (DESIGN.md §6). Each page is requested through
-Django's test client as the user who would open it, after a few warm-up requests; the command
-prints p50 / p95 / max in milliseconds and the number of queries, and whether p95 meets the
-target. It measures, it does not assert: a benchmark is not a test (STYLE.md §18).
+Django's test client as the user who would open it, after a few warm-up requests. Every
+measure is printed as one JSON object per line and appended to `bench-results.jsonl` (with the
+run's timestamp), so runs can be compared: p50 / p95 / max in milliseconds, the number of SQL
+queries, the target and whether p95 meets it. It measures, it does not assert: a benchmark is
+not a test (STYLE.md §18).
 """
 
+import json
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -25,6 +29,7 @@ from insertion.establishments.models import Establishment
 
 @dataclass
 class Page:
+    name: str
     label: str
     url: str
     user: User
@@ -43,12 +48,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=50, help="requêtes mesurées par page")
         parser.add_argument("--warmup", type=int, default=5, help="requêtes d'échauffement")
-
-    def handle(self, *args, requests, warmup, **options):
-        pages = self.pages()
-        self.stdout.write(
-            f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL':>5}  objectif p95"
+        parser.add_argument(
+            "--output",
+            default="bench-results.jsonl",
+            help="fichier où ajouter les résultats (vide : aucun)",
         )
+
+    def emit(self, record: dict) -> None:
+        line = json.dumps({**record, "run": self.run}, ensure_ascii=False)
+        self.stdout.write(line)
+        if self.output:
+            with self.output.open("a", encoding="utf-8") as results:
+                results.write(line + "\n")
+
+    def handle(self, *args, requests, warmup, output, **options):
+        from django.utils import timezone
+
+        self.run = timezone.now().isoformat(timespec="seconds")
+        self.output = Path(output) if output else None
+        pages = self.pages()
         for page in pages:
             client = Client(HTTP_HOST="127.0.0.1")
             client.force_login(page.user)
@@ -63,10 +81,18 @@ class Command(BaseCommand):
             with CaptureQueriesContext(connection) as queries:
                 self._get(client, page, headers)
             p95 = _percentile(timings, 0.95)
-            verdict = "atteint" if p95 <= page.target_ms else "MANQUÉ"
-            self.stdout.write(
-                f"{page.label:<48} {statistics.median(timings):8.1f} {p95:8.1f} "
-                f"{max(timings):8.1f} {len(queries):5d}  ≤ {page.target_ms:.0f} ms {verdict}"
+            self.emit(
+                {
+                    "name": page.name,
+                    "label": page.label,
+                    "p50_ms": round(statistics.median(timings), 1),
+                    "p95_ms": round(p95, 1),
+                    "max_ms": round(max(timings), 1),
+                    "queries": len(queries),
+                    "n": requests,
+                    "target_p95_ms": page.target_ms,
+                    "met": p95 <= page.target_ms,
+                }
             )
 
     @staticmethod
@@ -105,23 +131,33 @@ class Command(BaseCommand):
         validated = in_scope.filter(status=InterviewStatus.VALIDATED).order_by("pk").first()
         worklist = reverse("entretiens:worklist")
         pages = [
-            Page("Entretiens à traiter (liste de travail)", worklist, interviewer, 150),
+            Page("worklist", "Entretiens à traiter (liste de travail)", worklist, interviewer, 150),
             Page(
+                "worklist_all_by_name",
                 "Liste de travail : tous, triés par nom",
                 f"{worklist}?statut=tous&tri=nom",
                 interviewer,
                 150,
             ),
             Page(
-                "Liste de travail : recherche (htmx)", f"{worklist}?q=mar", interviewer, 150, True
+                "worklist_search_htmx",
+                "Liste de travail : recherche (htmx)",
+                f"{worklist}?q=mar",
+                interviewer,
+                150,
+                htmx=True,
             ),
         ]
         if draft:
             url = reverse("entretiens:interview", args=[draft.pk])
-            pages.append(Page("Formulaire d'entretien (brouillon)", url, interviewer, 150))
+            pages.append(
+                Page("interview_form", "Formulaire d'entretien (brouillon)", url, interviewer, 150)
+            )
             verify = reverse("entretiens:verify", args=[draft.pk])
-            pages.append(Page("Vérifier et valider", verify, interviewer, 150))
+            pages.append(Page("interview_verify", "Vérifier et valider", verify, interviewer, 150))
         if validated:
             url = reverse("entretiens:interview", args=[validated.pk])
-            pages.append(Page("Entretien validé (lecture)", url, interviewer, 150))
+            pages.append(
+                Page("interview_read", "Entretien validé (lecture)", url, interviewer, 150)
+            )
         return pages
