@@ -39,7 +39,13 @@ from insertion.detainees.models import (
     SentenceArrangement,
     Sex,
 )
-from insertion.establishments.models import Establishment, ProbationService, Region
+from insertion.establishments.models import (
+    Establishment,
+    ProbationService,
+    RecipientRole,
+    Region,
+    SynthesisRecipient,
+)
 from insertion.establishments.models import EstablishmentKind as Kind
 
 BATCH_SIZE = 2000
@@ -677,6 +683,27 @@ def create_probation_services(
     return {service.department: service for service in services}
 
 
+# Who receives the syntheses in each demo establishment (fictional addresses).
+DEMO_RECIPIENTS = [
+    (RecipientRole.DIRECTION, "direction"),
+    (RecipientRole.EDUCATION, "enseignement"),
+    (RecipientRole.TRAINING, "formation"),
+]
+
+
+def add_synthesis_recipients(establishments) -> int:
+    rows = [
+        SynthesisRecipient(
+            establishment=establishment,
+            email=f"{local}.{email_slug(establishment.city)}@demo.insertion.fr",
+            role=role,
+        )
+        for establishment in establishments
+        for role, local in DEMO_RECIPIENTS
+    ]
+    return len(SynthesisRecipient.objects.bulk_create(rows))
+
+
 def email_slug(text: str) -> str:
     return normalize_search(text).replace(" ", "-").replace("'", "")
 
@@ -808,6 +835,7 @@ def seed_demo_world(*, seed: int, today: datetime.date) -> Counter:
     counts.update(
         regions=len(regions), probation_services=len(services), establishments=len(establishments)
     )
+    counts.update(synthesis_recipients=add_synthesis_recipients(establishments.values()))
 
     accounts = AccountFactory(demo_accounts.DEMO_PASSWORD)
     demo_users = add_demo_accounts(accounts, establishments, services)

@@ -17,6 +17,7 @@ LABELS = {
     "regions": "directions interrégionales",
     "probation_services": "SPIP",
     "establishments": "établissements",
+    "synthesis_recipients": "destinataires des synthèses",
     "users": "comptes",
     "user_establishments": "rattachements de comptes à un établissement",
     "detainees": "personnes détenues ou libérées",
