@@ -1,0 +1,276 @@
+"""The synthesis PDF: a Django template rendered by WeasyPrint (the only module that imports it).
+
+``render_synthesis_pdf(synthesis)`` renders the frozen content of a validated interview version,
+as the prison teams may read it (``shared_content``: the sections the person asked to keep
+private are left out, and the PDF says so), on A4 with the Marianne fonts and the DSFR colours
+shipped locally, a header and a footer on every page, and the document metadata (title, language,
+author, subject) of a tagged PDF/UA-1 document.
+
+WeasyPrint reads nothing but a short allow-list of the project's static files, named with the
+``static:`` scheme (``static:css/synthesis-print.css``); any other URL — ``http(s)://``,
+``file://``, ``data:``, a static file not on the list — makes the rendering fail with
+``PdfResourceRefused``. Every text typed by a user goes through Django's autoescape (and the
+frise's SVG escapes its own texts).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from fontTools.ttLib import woff2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from entretiens.choices import BarrierLevel, Priority, Section
+from entretiens.models import Synthesis
+from entretiens.timeline import events_from_data, timeline_svg, timeline_text
+from entretiens.views.interview import TIMELINE_SECTIONS, shared_content
+
+__all__ = ["PdfRenderingError", "PdfResourceRefused", "render_synthesis_pdf"]
+
+TEMPLATE = "entretiens/pdf/synthesis.html"
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF (structure tree, /MarkInfo), PDF 1.7
+STATIC_SCHEME = "static:"
+STYLESHEET = "static:css/synthesis-print.css"
+
+# The only files WeasyPrint may read, as static names (resolved by the staticfiles finders).
+ALLOWED_STATIC_FILES = frozenset(
+    {
+        "css/synthesis-print.css",
+        "dsfr/dist/fonts/Marianne-Regular.woff2",
+        "dsfr/dist/fonts/Marianne-Medium.woff2",
+        "dsfr/dist/fonts/Marianne-Bold.woff2",
+    }
+)
+
+# What the fetcher serves (a .woff2 font is served decoded, see _static_bytes).
+CONTENT_TYPES = {".css": "text/css", ".woff2": "font/ttf"}
+
+
+class PdfRenderingError(RuntimeError):
+    """The PDF could not be rendered."""
+
+
+class PdfResourceRefused(PdfRenderingError):
+    """The document asked for a resource outside the allow-list."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves the allow-listed static files, refuses everything else (never the network, never
+    the file system outside the static folders). A refusal stops the rendering."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("static",), allow_redirects=False, fail_on_errors=True)
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(STATIC_SCHEME):
+            raise PdfResourceRefused(f"Ressource refusée dans le PDF : {url[:200]}")
+        name = unquote(url.removeprefix(STATIC_SCHEME).split("?", 1)[0].split("#", 1)[0])
+        if name not in ALLOWED_STATIC_FILES:
+            raise PdfResourceRefused(f"Fichier statique non autorisé dans le PDF : {name[:200]}")
+        path = finders.find(name)
+        if not path:
+            raise PdfResourceRefused(f"Fichier statique introuvable : {name}")
+        path = Path(path)
+        body = _static_bytes(path, path.stat().st_mtime_ns)
+        content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type or ""})
+
+
+@functools.lru_cache(maxsize=len(ALLOWED_STATIC_FILES))
+def _static_bytes(path: Path, mtime_ns: int) -> bytes:
+    """The file's bytes, read once per process (and again if it changes). A .woff2 font is
+    decoded here to plain TrueType: WeasyPrint would otherwise decode it with fontTools at every
+    rendering, which costs about 40 ms per font."""
+    del mtime_ns  # part of the cache key only
+    data = path.read_bytes()
+    if path.suffix == ".woff2":
+        out = io.BytesIO()
+        woff2.decompress(io.BytesIO(data), out)
+        data = out.getvalue()
+    return data
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Any HTML string to a tagged PDF with the print stylesheet, through the allow-list
+    fetcher (also used by the tests).
+
+    Raises ``PdfResourceRefused`` when the document refers to anything outside the allow-list.
+    """
+    fetcher = StaticFilesFetcher()
+    fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
+    try:
+        stylesheet = CSS(url=STYLESHEET, url_fetcher=fetcher, font_config=fonts)
+        document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher)
+        return document.write_pdf(
+            stylesheets=[stylesheet], font_config=fonts, pdf_variant=PDF_VARIANT
+        )
+    except FatalURLFetchingError as error:
+        # WeasyPrint's fatal fetching error is a BaseException: the task that calls us catches
+        # Exception, so it becomes an ordinary error here, with our fetcher's message.
+        raise PdfResourceRefused(str(error.__cause__ or error)) from None
+
+
+def _conducted_on(content: dict) -> str:
+    for section in content["sections"]:
+        if section["code"] == Section.CONDUCT:
+            for item in section["items"]:
+                if item["label"] == "Date de l'entretien":
+                    return item["value"]
+    return ""
+
+
+# Barrier levels and priorities are shown as badges (DSFR system colours), in these columns.
+LEVEL_BADGES = {
+    BarrierLevel.NONE.label: "none",
+    BarrierLevel.LIGHT.label: "light",
+    BarrierLevel.SIGNIFICANT.label: "significant",
+    BarrierLevel.BLOCKING.label: "blocking",
+}
+PRIORITY_BADGES = {
+    Priority.HIGH.label: "high",
+    Priority.MEDIUM.label: "medium",
+    Priority.LOW.label: "low",
+}
+BADGE_COLUMNS = {"Niveau": LEVEL_BADGES, "Priorité": PRIORITY_BADGES}
+# Long free texts are shown as paragraphs under a heading rather than in the label/value table.
+LONG_TEXT_LABELS = {"Points de vigilance pour les équipes", "Conclusion de l'intervieweur"}
+# Each table of the summary, by its caption, gets a class (its column widths in the stylesheet).
+TABLE_KINDS = {
+    "Diplômes et certifications": "diplomas",
+    "Expériences professionnelles": "experiences",
+    "Savoir-faire": "know-how",
+    "Savoir-être et confiance de la personne": "soft-skills",
+    "Projets envisageables": "projects",
+    "Freins": "barriers",
+    "Orientations préconisées": "orientations",
+}
+
+
+def _table(table: dict) -> dict:
+    """A table of the summary, its cells ready for the template (text, and a badge or not)."""
+    badges = [BADGE_COLUMNS.get(header, {}) for header in table["headers"]]
+    return {
+        **table,
+        "kind": TABLE_KINDS.get(table["caption"], "generic"),
+        "rows": [
+            [
+                {"text": cell, "badge": column.get(cell, "")}
+                for cell, column in zip(row, badges, strict=False)
+            ]
+            for row in table["rows"]
+        ],
+    }
+
+
+SEVERITY = [BarrierLevel.BLOCKING.label, BarrierLevel.SIGNIFICANT.label, BarrierLevel.LIGHT.label]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+def _barriers(table: dict) -> tuple[dict, str, list[str]]:
+    """The barrier table keeps the barriers found, the most serious first; a summary line
+    counts them, and notes name the categories without barrier or not assessed."""
+    rows = table["rows"]
+    found = sorted(
+        (row for row in rows if row[1] in SEVERITY), key=lambda row: SEVERITY.index(row[1])
+    )
+    counts = [(level, sum(row[1] == level for row in found)) for level in SEVERITY]
+    if found:
+        summary = f"{_plural(len(found), 'frein')} relevé{'s' if len(found) > 1 else ''} : "
+        summary += ", ".join(_plural(n, level.lower()) for level, n in counts if n) + "."
+    else:
+        summary = ""
+    notes = []
+    none = [row[0] for row in rows if row[1] == BarrierLevel.NONE.label]
+    if none:
+        notes.append("Aucun frein relevé pour : " + ", ".join(none) + ".")
+    unknown = [row[0] for row in rows if row[1] not in SEVERITY and row[0] not in none]
+    if unknown:
+        notes.append("Non renseigné : " + ", ".join(unknown) + ".")
+    return {**table, "rows": found, "empty": "Aucun frein relevé."}, summary, notes
+
+
+def _sections(content: dict) -> list[dict]:
+    sections = []
+    for number, section in enumerate(content["sections"], start=1):
+        items = [i for i in section["items"] if i["label"] not in LONG_TEXT_LABELS]
+        texts = [i for i in section["items"] if i["label"] in LONG_TEXT_LABELS]
+        tables, summary, notes = section["tables"], "", []
+        if section["code"] == Section.BARRIERS and tables:
+            barriers, summary, notes = _barriers(tables[0])
+            tables = [barriers, *tables[1:]]
+        sections.append(
+            {
+                **section,
+                "number": number,
+                "items": items,
+                "texts": texts,
+                "tables": [_table(t) for t in tables],
+                "summary": summary,
+                "notes": notes,
+            }
+        )
+    return sections
+
+
+def _quoted_list(titles: list[str]) -> str:
+    """« A », « B » et « C »."""
+    quoted = [f"« {title} »" for title in titles]
+    return " et ".join([", ".join(quoted[:-1]), quoted[-1]]) if len(quoted) > 1 else "".join(quoted)
+
+
+def synthesis_context(synthesis: Synthesis) -> dict:
+    """What the template shows: the shared content, the frise, the version and what it replaces."""
+    version = synthesis.version
+    content = shared_content(version.content)
+    validated_on = timezone.localtime(version.validated_at).date()
+    events = events_from_data(content.get("timeline", []))
+    withheld = [s for s in content["sections"] if s["withheld"]]
+    person = content["person"]
+    interviewer = content.get("interviewer") or ""
+    establishment = person.get("establishment") or synthesis.establishment.name
+    frise_withheld = [s["title"] for s in withheld if s["code"] in TIMELINE_SECTIONS.values()]
+    validated_text = date_format(validated_on, "j F Y")
+    return {
+        "number": synthesis.number,
+        "replaces": synthesis.replaces.number if synthesis.replaces_id else None,
+        "rectification_reason": version.rectification_reason,
+        "person": person,
+        "interviewer": interviewer,
+        "establishment": establishment,
+        "conducted_on": _conducted_on(content),
+        "validated_on": validated_text,
+        "validated_on_iso": validated_on.isoformat(),
+        "sections": _sections(content),
+        "withheld": withheld,
+        "withheld_titles": _quoted_list([s["title"] for s in withheld]),
+        "frise": {
+            "svg": timeline_svg(events, today=validated_on, svg_id=f"frise-{synthesis.pk}"),
+            "text": timeline_text(events, today=validated_on),
+            "withheld": frise_withheld,
+            "withheld_titles": _quoted_list(frise_withheld),
+        },
+        "title": f"Synthèse — {person['name']} — version {synthesis.number}",
+        "author": interviewer or "Insertion",
+        "subject": (
+            f"Synthèse de l'entretien socio-professionnel de {person['name']}, {establishment}, "
+            f"version {synthesis.number} validée le {validated_text}"
+        ),
+    }
+
+
+def render_synthesis_pdf(synthesis: Synthesis) -> bytes:
+    """The PDF of one synthesis version, as bytes."""
+    return html_to_pdf(render_to_string(TEMPLATE, synthesis_context(synthesis)))
