@@ -5,6 +5,7 @@ from entretiens.views import interview, syntheses, worklist
 app_name = "entretiens"
 urlpatterns = [
     path("syntheses/", syntheses.synthesis_list, name="syntheses"),
+    path("syntheses/<int:pk>/pdf/", syntheses.synthesis_download, name="synthesis_pdf"),
     path("entretiens/", worklist.worklist, name="worklist"),
     path("entretiens/<int:pk>/", interview.interview_page, name="interview"),
     path("entretiens/<int:pk>/verifier/", interview.interview_verify, name="verify"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("insertion.accounts.urls")),
     path("personnes/", include("insertion.detainees.urls")),
     path("pilotage/", include("insertion.dashboard.urls")),
+    path("etablissements/", include("insertion.establishments.urls")),
     path("", include("entretiens.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -614,8 +614,8 @@ def test_the_worklist_never_lists_other_establishments(client, interviewer_lyon,
 # Query counts ------------------------------------------------------------------------------
 
 # Session, user, the user's establishments (scoping), the establishment filter, the counters,
-# the paginator's count, the page of rows.
-WORKLIST_QUERIES = 7
+# the synthesis counters, the paginator's count, the page of rows.
+WORKLIST_QUERIES = 8
 # The fragment redraws the results only: no counters.
 FRAGMENT_QUERIES = 6
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap
 
 from entretiens.forms import InterviewEntry, RectifyForm
-from entretiens.models import Interview
+from entretiens.models import Interview, Synthesis, SynthesisDelivery
 from entretiens.services import (
     ROW_MODELS,
     EditConflict,
@@ -30,6 +30,7 @@ from entretiens.services import (
 )
 from entretiens.summary import interview_summary, interview_timeline_events
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
+from entretiens.views.syntheses import is_downloadable
 from insertion.accounts.policy import INTERVIEW_READERS, INTERVIEW_WRITERS, role_required
 from insertion.detainees.models import Incarceration
 
@@ -262,6 +263,8 @@ def _read_only(request, interview: Interview):
         "detainee": interview.detainee,
         "version": current,
         "versions": versions,
+        "syntheses": _syntheses(request.user, interview),
+        "today": today,
         "content": content,
         "frise": {
             "svg": timeline_svg(events, today=today, svg_id=f"frise-{interview.pk}"),
@@ -271,6 +274,22 @@ def _read_only(request, interview: Interview):
         "rectify_form": RectifyForm() if writer else None,
     }
     return render(request, "entretiens/interview_read.html", context)
+
+
+def _syntheses(user, interview: Interview) -> list[Synthesis]:
+    """The syntheses of every version, newest first, each with its deliveries (two queries)."""
+    syntheses = list(
+        Synthesis.objects.visible_to(user)
+        .filter(interview=interview)
+        .select_related("replaces")
+        .prefetch_related(
+            Prefetch("deliveries", queryset=SynthesisDelivery.objects.order_by("email", "pk"))
+        )
+        .order_by("-number", "-pk")
+    )
+    for synthesis in syntheses:
+        synthesis.downloadable = is_downloadable(synthesis)
+    return syntheses
 
 
 TIMELINE_SECTIONS = {"scolarite": "scolarite", "formation": "scolarite", "emploi": "professionnel"}

@@ -10,6 +10,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from entretiens.choices import InterviewStatus
 from entretiens.forms import NotDoneForm, PostponeForm
-from entretiens.models import Interview, InterviewQuerySet
+from entretiens.models import Interview, InterviewQuerySet, Synthesis
 from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
 from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
@@ -55,6 +56,27 @@ SORT_LABELS = {
     "arrivee": "Arrivée (récentes d'abord)",
     "nom": "Nom",
 }
+
+
+def _latest_synthesis() -> dict:
+    """The state and due date of the synthesis of an interview's last version, as annotations
+    of the page's own query (no query per row)."""
+    latest = Synthesis.objects.filter(interview=OuterRef("pk")).order_by("-number", "-pk")
+    return {
+        "synthesis_status": Subquery(latest.values("status")[:1]),
+        "synthesis_due_date": Subquery(latest.values("due_date")[:1]),
+    }
+
+
+def synthesis_counts(user, *, today: datetime.date, since: datetime.datetime) -> dict[str, int]:
+    """« Synthèses en retard » and « Envoyées à temps (30 j) », in one aggregate query; the
+    conditions are the model's own QuerySet methods, as subqueries."""
+    return Synthesis.objects.visible_to(user).aggregate(
+        late=Count("pk", filter=Q(pk__in=Synthesis.objects.late(today).values("pk"))),
+        on_time=Count(
+            "pk", filter=Q(pk__in=Synthesis.objects.delivered_on_time_since(since).values("pk"))
+        ),
+    )
 
 
 def _filtered(interviews, status: str, today: datetime.date, since: datetime.datetime):
@@ -94,8 +116,10 @@ def worklist(request):
     sort = request.GET.get("tri", "echeance")
     if sort not in SORTS:
         sort = "echeance"
-    interviews = interviews.select_related("detainee", "establishment", "incarceration").order_by(
-        *SORTS[sort]
+    interviews = (
+        interviews.select_related("detainee", "establishment", "incarceration")
+        .annotate(**_latest_synthesis())
+        .order_by(*SORTS[sort])
     )
 
     page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -110,6 +134,7 @@ def worklist(request):
         "sort": sort,
         "sorts": SORT_LABELS,
         "return_path": request.get_full_path(),
+        "today": today,
     }
     template = "entretiens/worklist.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -120,6 +145,7 @@ def worklist(request):
     context["counters"] = [
         {"key": key, "label": STATUS_FILTERS[key][0], "count": counts[key]} for key in COUNTERS
     ]
+    context["synthesis_counters"] = synthesis_counts(user, today=today, since=since)
     return render(request, template, context)
 
 

@@ -18,6 +18,7 @@ def navigation(request) -> dict:
         items.append(("Synthèses", reverse("entretiens:syntheses")))
     if user.role == Role.MANAGER:
         items.append(("Mes établissements", reverse("dashboard:establishments")))
+        items.append(("Destinataires des synthèses", reverse("establishments:recipients")))
     if user.role == Role.NATIONAL:
         items.append(("Statistiques nationales", reverse("dashboard:national")))
     if user.is_staff:

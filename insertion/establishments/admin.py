@@ -1,7 +1,12 @@
 from django.contrib import admin
 
-from insertion.core.admin import EstablishmentScopedAdminMixin
-from insertion.establishments.models import Establishment, ProbationService, Region
+from insertion.core.admin import EstablishmentChoicesListFilter, EstablishmentScopedAdminMixin
+from insertion.establishments.models import (
+    Establishment,
+    ProbationService,
+    Region,
+    SynthesisRecipient,
+)
 
 
 @admin.register(Region)
@@ -18,9 +23,28 @@ class ProbationServiceAdmin(admin.ModelAdmin):
     search_fields = ("name", "department")
 
 
+class SynthesisRecipientInline(admin.TabularInline):
+    model = SynthesisRecipient
+    fields = ("email", "role", "name", "active")
+    extra = 0
+    verbose_name = "destinataire des synthèses"
+
+
+@admin.register(SynthesisRecipient)
+class SynthesisRecipientAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
+    establishment_paths = ("establishment",)
+    list_display = ("email", "role", "name", "establishment", "active", "created_at")
+    list_select_related = ("establishment",)
+    list_filter = ("active", "role", ("establishment", EstablishmentChoicesListFilter))
+    search_fields = ("email", "name")
+    ordering = ("establishment__name", "role", "email", "pk")
+    fields = ("establishment", "email", "role", "name", "active")
+
+
 @admin.register(Establishment)
 class EstablishmentAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
     establishment_paths = ("pk",)
+    inlines = (SynthesisRecipientInline,)
     list_display = (
         "name",
         "kind",

@@ -1,0 +1,27 @@
+"""The access log in the back-office: read only, scoped to the operator's establishments."""
+
+from django.contrib import admin
+
+from insertion.audit.models import AccessLog
+from insertion.core.admin import EstablishmentScopedAdminMixin, ReadOnlyAdminMixin
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, EstablishmentScopedAdminMixin, admin.ModelAdmin):
+    establishment_paths = ("establishment_id",)
+    list_display = (
+        "at",
+        "user",
+        "action",
+        "object_type",
+        "object_id",
+        "detainee_id",
+        "establishment_id",
+        "ip_address",
+    )
+    list_select_related = ("user",)
+    list_filter = ("action", "object_type")
+    search_fields = ("user__email", "action")
+    date_hierarchy = "at"
+    ordering = ("-at", "-pk")
+    fields = list_display
