@@ -28,7 +28,7 @@ from entretiens.services import (
     interview_save_draft,
     interview_validate,
 )
-from entretiens.summary import interview_summary, interview_timeline_events
+from entretiens.summary import interview_summary, interview_timeline_events, shared_content
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
 from entretiens.views.syntheses import is_downloadable
 from insertion.accounts.policy import INTERVIEW_READERS, INTERVIEW_WRITERS, role_required
@@ -290,26 +290,6 @@ def _syntheses(user, interview: Interview) -> list[Synthesis]:
     for synthesis in syntheses:
         synthesis.downloadable = is_downloadable(synthesis)
     return syntheses
-
-
-TIMELINE_SECTIONS = {"scolarite": "scolarite", "formation": "scolarite", "emploi": "professionnel"}
-
-
-def shared_content(content: dict) -> dict:
-    """What the teams may read: sections the person asked to keep private are left out, and
-    so are their events on the frise."""
-    withheld = {s["code"] for s in content["sections"] if s["withheld"]}
-    return {
-        **content,
-        "sections": [
-            {**s, "items": [], "tables": []} if s["withheld"] else s for s in content["sections"]
-        ],
-        "timeline": [
-            event
-            for event in content.get("timeline", [])
-            if TIMELINE_SECTIONS.get(event.get("kind")) not in withheld
-        ],
-    }
 
 
 @role_required(INTERVIEW_WRITERS)
