@@ -75,3 +75,46 @@ def database_config(url: str | None, *, sqlite_path: Path) -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})
     return config
+
+
+_EMAIL_SCHEMES = {
+    "smtp": (25, False, False),
+    "smtp+tls": (587, True, False),
+    "smtps": (465, False, True),
+}
+
+
+def email_config(url: str | None) -> dict:
+    """The EMAIL_* settings read from EMAIL_URL; empty when no URL is given (console backend).
+
+    smtp://user:password@host:port (plain), smtp+tls:// (STARTTLS, port 587 by default),
+    smtps:// (TLS from the start, port 465 by default); user and password are URL-encoded;
+    `?timeout=N` sets EMAIL_TIMEOUT (default 30 seconds, so a stuck server cannot hold a worker).
+    """
+    if not url:
+        return {}
+    from urllib.parse import parse_qs, unquote
+
+    parts = urlsplit(url)
+    if parts.scheme not in _EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL : schéma {parts.scheme!r} non pris en charge (smtp://, smtp+tls://, smtps://)."
+        )
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL : le nom du serveur SMTP manque.")
+    default_port, use_tls, use_ssl = _EMAIL_SCHEMES[parts.scheme]
+    try:
+        port = parts.port or default_port
+        timeout = int(parse_qs(parts.query).get("timeout", ["30"])[0])
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL : port ou délai (timeout) invalide.") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout,
+    }

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
 
-from insertion.env import database_config, env_bool, env_int, env_list, env_required, env_str
+from insertion.env import (
+    database_config,
+    email_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_required,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -157,6 +165,32 @@ else:
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Insertion <ne-pas-repondre@insertion.invalid>")
+
+# --- Synthesis delivery: SMTP from EMAIL_URL, periodic jobs (issue 4) ---------------------
+# EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for implicit TLS)
+# sends for real; unset, the console backend above stays (the demo).
+_email = email_config(env_str("EMAIL_URL"))
+if _email:
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Re-enqueues renderings and emails owed and not done (lost message, crashed worker).
+        "syntheses-sweep": {"task": "entretiens.tasks.sweep_syntheses", "schedule": 60.0},
+        # Warns the interviewer and the managers of syntheses due within 24 h or overdue.
+        "syntheses-deadline-watch": {
+            "task": "entretiens.tasks.watch_deadlines",
+            "schedule": 3600.0,
+        },
+    }
+)
+# --- end of synthesis delivery ---------------------------------------------------------------
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from insertion.env import database_config, env_bool, env_int, env_list
+from insertion.env import database_config, email_config, env_bool, env_int, env_list
 
 
 def test_no_database_url_means_sqlite_in_the_project_folder():
@@ -88,3 +88,35 @@ def test_check_deploy_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_no_email_url_keeps_the_console_backend():
+    assert email_config(None) == {}
+    assert email_config("") == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "tls", "ssl"),
+    [
+        ("smtp://relais.justice.fr", 25, False, False),
+        ("smtp+tls://relais.justice.fr", 587, True, False),
+        ("smtps://relais.justice.fr:2465", 2465, False, True),
+    ],
+)
+def test_email_url_schemes_choose_port_and_encryption(url, port, tls, ssl):
+    config = email_config(url)
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (config["EMAIL_HOST"], config["EMAIL_PORT"]) == ("relais.justice.fr", port)
+    assert (config["EMAIL_USE_TLS"], config["EMAIL_USE_SSL"]) == (tls, ssl)
+
+
+def test_email_url_decodes_user_password_and_timeout():
+    config = email_config("smtp+tls://app%40insertion:p%40ss%2Fw@mx:2525?timeout=5")
+    assert (config["EMAIL_HOST_USER"], config["EMAIL_HOST_PASSWORD"]) == ("app@insertion", "p@ss/w")
+    assert (config["EMAIL_PORT"], config["EMAIL_TIMEOUT"]) == (2525, 5)
+
+
+@pytest.mark.parametrize("url", ["http://mx", "smtp://", "smtp://mx:port", "smtp://mx?timeout=x"])
+def test_bad_email_url_fails_loudly(url):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        email_config(url)
