@@ -13,11 +13,10 @@ as the code allows (the row is marked sent by the statement that follows the SMT
 and the second copy carries the same Message-ID (`SynthesisDelivery.message_id`), which lets the
 receiving server or the mail client recognise it. Exactly-once is not possible across SMTP.
 
-Tunable settings, with their defaults (read at call time, so tests and deployments may set them):
-SYNTHESIS_DELIVERY_MAX_ATTEMPTS (6), SYNTHESIS_RENDER_MAX_ATTEMPTS (3),
-SYNTHESIS_RETRY_BASE_SECONDS (30, doubled at each attempt, at most one hour),
-SYNTHESIS_RENDER_TIMEOUT_SECONDS (300), SYNTHESIS_SENDING_TIMEOUT_SECONDS (600),
-SYNTHESIS_SWEEP_GRACE_SECONDS (60).
+Tunable settings (insertion/settings.py, from the environment; read at call time, so tests may
+override them): SYNTHESIS_DELIVERY_MAX_ATTEMPTS, SYNTHESIS_RENDER_MAX_ATTEMPTS,
+SYNTHESIS_RETRY_BASE_SECONDS (doubled at each attempt, at most one hour),
+SYNTHESIS_RENDER_TIMEOUT_SECONDS, SYNTHESIS_SENDING_TIMEOUT_SECONDS, SYNTHESIS_SWEEP_GRACE_SECONDS.
 """
 
 import datetime
@@ -44,21 +43,17 @@ MAX_RETRY_DELAY = 3600
 SWEEP_BATCH = 1000
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def max_delivery_attempts() -> int:
-    return _setting("SYNTHESIS_DELIVERY_MAX_ATTEMPTS", 6)
+    return settings.SYNTHESIS_DELIVERY_MAX_ATTEMPTS
 
 
 def max_render_attempts() -> int:
-    return _setting("SYNTHESIS_RENDER_MAX_ATTEMPTS", 3)
+    return settings.SYNTHESIS_RENDER_MAX_ATTEMPTS
 
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff: base, 2×base, 4×base… seconds after the 1st, 2nd, 3rd attempt."""
-    base = float(getattr(settings, "SYNTHESIS_RETRY_BASE_SECONDS", 30))
+    base = float(settings.SYNTHESIS_RETRY_BASE_SECONDS)
     return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
@@ -73,7 +68,7 @@ def synthesis_claim_render(*, synthesis_id: int, now: datetime.datetime | None =
     """Take the rendering of a pending synthesis; False when it is done or another worker has
     it (a claim older than the render timeout is a crashed worker's, and may be taken over)."""
     now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=_setting("SYNTHESIS_RENDER_TIMEOUT_SECONDS", 300))
+    stale = now - datetime.timedelta(seconds=settings.SYNTHESIS_RENDER_TIMEOUT_SECONDS)
     claimed = Synthesis.objects.filter(
         Q(render_claimed_at__isnull=True) | Q(render_claimed_at__lt=stale),
         pk=synthesis_id,
@@ -314,11 +309,11 @@ def sweep(
     from entretiens.tasks import render_synthesis
 
     now = now or timezone.now()
-    grace = _setting("SYNTHESIS_SWEEP_GRACE_SECONDS", 60) if grace is None else grace
+    grace = settings.SYNTHESIS_SWEEP_GRACE_SECONDS if grace is None else grace
     if render_timeout is None:
-        render_timeout = _setting("SYNTHESIS_RENDER_TIMEOUT_SECONDS", 300)
+        render_timeout = settings.SYNTHESIS_RENDER_TIMEOUT_SECONDS
     if sending_timeout is None:
-        sending_timeout = _setting("SYNTHESIS_SENDING_TIMEOUT_SECONDS", 600)
+        sending_timeout = settings.SYNTHESIS_SENDING_TIMEOUT_SECONDS
     before_grace = now - datetime.timedelta(seconds=grace)
     counts = {}
 

@@ -13,6 +13,7 @@ from insertion.env import (
     database_config,
     email_config,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_required,
@@ -238,6 +239,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools log every step of every PDF at INFO: only their warnings.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Forms are laid out with crispy-forms through the project's own DSFR template pack
@@ -248,4 +254,14 @@ CRISPY_TEMPLATE_PACK = "insertion_dsfr"
 # The socio-professional interview is due this many days after an arrival.
 INTERVIEW_DUE_DAYS = env_int("INTERVIEW_DUE_DAYS", 15)
 # Its synthesis must reach the prison teams this many calendar days after validation.
-SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5)
+SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5, minimum=1)
+# Rendering and delivery of the syntheses (entretiens/delivery.py): bounded tries, exponential
+# backoff from the base delay (doubled at each try, one hour at most), and the time after which
+# a claim is a dead worker's and the sweep takes the work up again.
+SYNTHESIS_DELIVERY_MAX_ATTEMPTS = env_int("SYNTHESIS_DELIVERY_MAX_ATTEMPTS", 6, minimum=1)
+SYNTHESIS_RENDER_MAX_ATTEMPTS = env_int("SYNTHESIS_RENDER_MAX_ATTEMPTS", 3, minimum=1)
+SYNTHESIS_RETRY_BASE_SECONDS = env_float("SYNTHESIS_RETRY_BASE_SECONDS", 30.0, minimum=0.1)
+SYNTHESIS_RENDER_TIMEOUT_SECONDS = env_int("SYNTHESIS_RENDER_TIMEOUT_SECONDS", 300, minimum=1)
+SYNTHESIS_SENDING_TIMEOUT_SECONDS = env_int("SYNTHESIS_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
+# The sweep leaves a message just enqueued this long to be consumed before enqueueing it again.
+SYNTHESIS_SWEEP_GRACE_SECONDS = env_int("SYNTHESIS_SWEEP_GRACE_SECONDS", 60, minimum=0)

@@ -1,9 +1,17 @@
+import os
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from insertion.env import database_config, email_config, env_bool, env_int, env_list
+from insertion.env import (
+    database_config,
+    email_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+)
 
 
 def test_no_database_url_means_sqlite_in_the_project_folder():
@@ -40,6 +48,40 @@ def test_env_bool_and_int_fail_loudly_on_garbage(monkeypatch):
     monkeypatch.setenv("X_INT", "-1")
     with pytest.raises(ImproperlyConfigured, match="minimale"):
         env_int("X_INT", 3, minimum=0)
+
+
+def test_env_float_reads_decimals_and_fails_loudly_on_garbage(monkeypatch):
+    monkeypatch.setenv("X_FLOAT", "0.5")
+    assert env_float("X_FLOAT", 30.0) == 0.5
+    assert env_float("X_ABSENT", 30.0) == 30.0
+    monkeypatch.setenv("X_FLOAT", "trente")
+    with pytest.raises(ImproperlyConfigured, match="nombre attendu"):
+        env_float("X_FLOAT", 30.0)
+    monkeypatch.setenv("X_FLOAT", "0")
+    with pytest.raises(ImproperlyConfigured, match="minimale"):
+        env_float("X_FLOAT", 30.0, minimum=0.1)
+
+
+def test_the_delivery_tuning_comes_from_the_environment():
+    """A deployment sets the tries and delays without touching the code (subprocess: the
+    settings module is read once per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SYNTHESIS_DELIVERY_MAX_ATTEMPTS, s.SYNTHESIS_RETRY_BASE_SECONDS)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "insertion.settings",
+        "SYNTHESIS_DELIVERY_MAX_ATTEMPTS": "9",
+        "SYNTHESIS_RETRY_BASE_SECONDS": "2.5",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["9", "2.5"]
 
 
 def test_env_list_splits_on_commas(monkeypatch):
