@@ -43,3 +43,39 @@ def synthesis_create(*, version: InterviewVersion) -> Synthesis:
     )
     transaction.on_commit(lambda: tasks.render_synthesis.delay(synthesis.pk))
     return synthesis
+
+
+def synthesis_recipient_catch_up(*, recipient) -> int:
+    """A recipient added (or reactivated) while syntheses of its establishment are still owed
+    receives them too: one delivery row per synthesis not yet delivered (pending or rendered),
+    enqueued after commit when the PDF exists. Syntheses already delivered are not sent again.
+    Returns the number of delivery rows created."""
+    from entretiens import delivery
+    from entretiens.choices import SynthesisStatus
+
+    if not recipient.active:
+        return 0
+    owed = (
+        Synthesis.objects.filter(
+            establishment_id=recipient.establishment_id,
+            status__in=[SynthesisStatus.PENDING, SynthesisStatus.RENDERED],
+        )
+        .exclude(deliveries__email=recipient.email)
+        .order_by("pk")
+    )
+    created = []
+    with transaction.atomic():
+        for synthesis in owed.select_for_update(of=("self",)):
+            created.append(
+                (
+                    synthesis.status,
+                    SynthesisDelivery.objects.create(
+                        synthesis=synthesis,
+                        email=recipient.email,
+                        label=recipient.get_role_display(),
+                    ).pk,
+                )
+            )
+        ready = [pk for status, pk in created if status == SynthesisStatus.RENDERED]
+        transaction.on_commit(lambda: delivery.enqueue_deliveries(ready))
+    return len(created)

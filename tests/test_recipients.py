@@ -292,3 +292,96 @@ def test_the_establishment_page_of_the_back_office_edits_its_recipients(
     page = client.get(url).content.decode()
     assert direction_fresnes.email in page
     assert "Destinataires des synthèses" in page or "destinataire des synthèses" in page
+
+
+# Syntheses still owed go to an address added later ---------------------------------------
+
+
+def _owed_and_delivered_syntheses(fresnes, interviewer):
+    """One synthesis still owed (pending), one rendered and one already delivered."""
+    from entretiens.choices import SynthesisStatus
+    from entretiens.models import Synthesis
+    from tests.factories import DetaineeFactory, validated_interview
+
+    syntheses = []
+    for status in (SynthesisStatus.PENDING, SynthesisStatus.RENDERED, SynthesisStatus.DELIVERED):
+        interview = validated_interview(
+            detainee=DetaineeFactory(establishment=fresnes), by=interviewer
+        )
+        synthesis = interview.syntheses.get()
+        Synthesis.objects.filter(pk=synthesis.pk).update(
+            status=status, sha256="" if status == SynthesisStatus.PENDING else "0" * 64
+        )
+        syntheses.append(synthesis)
+    return syntheses
+
+
+def test_an_address_added_later_receives_the_syntheses_still_owed(
+    logged_in, fresnes, interviewer_fresnes, django_capture_on_commit_callbacks, monkeypatch
+):
+    from entretiens import delivery
+
+    pending, rendered, delivered = _owed_and_delivered_syntheses(fresnes, interviewer_fresnes)
+    enqueued = []
+    monkeypatch.setattr(delivery, "enqueue_deliveries", lambda ids: enqueued.extend(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(
+            _add_url(fresnes),
+            {
+                "email": "travail@fresnes.test.insertion.fr",
+                "role": RecipientRole.WORK,
+                "active": "on",
+            },
+        )
+    assert response.status_code == 302
+    rows = {
+        synthesis.pk: list(
+            synthesis.deliveries.filter(email="travail@fresnes.test.insertion.fr")
+        )
+        for synthesis in (pending, rendered, delivered)
+    }
+    assert len(rows[pending.pk]) == 1
+    assert len(rows[rendered.pk]) == 1
+    assert rows[delivered.pk] == []  # already sent to the teams: not sent again
+    # The rendered one is sent now; the pending one when its PDF exists.
+    assert enqueued == [rows[rendered.pk][0].pk]
+
+
+def test_an_inactive_address_receives_nothing_and_reactivating_it_catches_up(
+    logged_in, fresnes, interviewer_fresnes, django_capture_on_commit_callbacks
+):
+    recipient = _recipient(fresnes, "formation@fresnes.test.insertion.fr", active=False)
+    pending, _, _ = _owed_and_delivered_syntheses(fresnes, interviewer_fresnes)
+    assert not pending.deliveries.filter(email=recipient.email).exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        logged_in.post(
+            _edit_url(recipient),
+            {"email": recipient.email, "role": RecipientRole.TRAINING, "active": "on"},
+        )
+    assert pending.deliveries.filter(email=recipient.email).count() == 1
+    # Saving it again creates no second row.
+    with django_capture_on_commit_callbacks(execute=False):
+        logged_in.post(
+            _edit_url(recipient),
+            {"email": recipient.email, "role": RecipientRole.TRAINING, "active": "on"},
+        )
+    assert pending.deliveries.filter(email=recipient.email).count() == 1
+
+
+def test_a_recipient_added_in_the_back_office_catches_up_too(
+    client, superuser, fresnes, interviewer_fresnes, django_capture_on_commit_callbacks
+):
+    pending, _, _ = _owed_and_delivered_syntheses(fresnes, interviewer_fresnes)
+    client.force_login(superuser)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            _admin_url("add"),
+            {
+                "establishment": fresnes.pk,
+                "email": "sante@fresnes.test.insertion.fr",
+                "role": RecipientRole.HEALTH,
+                "active": "on",
+            },
+        )
+    assert response.status_code == 302
+    assert pending.deliveries.filter(email="sante@fresnes.test.insertion.fr").count() == 1

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from entretiens.synthesis import synthesis_recipient_catch_up
 from insertion.core.admin import EstablishmentChoicesListFilter, EstablishmentScopedAdminMixin
 from insertion.establishments.models import (
     Establishment,
@@ -40,6 +41,10 @@ class SynthesisRecipientAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
     ordering = ("establishment__name", "role", "email", "pk")
     fields = ("establishment", "email", "role", "name", "active")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        synthesis_recipient_catch_up(recipient=obj)
+
 
 @admin.register(Establishment)
 class EstablishmentAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
@@ -67,3 +72,9 @@ class EstablishmentAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
         ("Rattachements", {"fields": ("region", "probation_service")}),
         ("Entretiens socio-professionnels", {"fields": ("interview_rollout_date",)}),
     )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is SynthesisRecipient:
+            for recipient in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+                synthesis_recipient_catch_up(recipient=recipient)

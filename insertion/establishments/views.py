@@ -6,11 +6,13 @@ prison's answers 404. Managers only (DESIGN.md §2); the back-office manages the
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
+from entretiens.synthesis import synthesis_recipient_catch_up
 from insertion.accounts.models import Role
 from insertion.accounts.policy import role_required
 from insertion.establishments.models import Establishment, RecipientRole, SynthesisRecipient
@@ -77,7 +79,10 @@ class RecipientForm(DsfrBaseForm):
         for field in ("email", "role", "name", "active"):
             setattr(recipient, field, self.cleaned_data[field])
         recipient.name = recipient.name.strip()
-        recipient.save()
+        with transaction.atomic():
+            recipient.save()
+            # Syntheses still owed to the establishment go to a new (or reactivated) address too.
+            synthesis_recipient_catch_up(recipient=recipient)
         return recipient
 
 
