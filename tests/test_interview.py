@@ -428,6 +428,10 @@ def test_rectification_reopens_and_creates_a_new_version(
     assert not Interview.objects.overdue(TODAY() + datetime.timedelta(days=400)).exists()
 
     client.force_login(interviewer_fresnes)
+    # The form of the rectification keeps the synthesis already sent in sight.
+    form_page = client.get(page_url(interview)).content.decode()
+    assert "Synthèse transmise aux équipes" in form_page
+    assert "Synthèse version 1" in form_page
     client.post(
         page_url(interview),
         form_data(interview, education_level=EducationLevel.LEVEL_4) | {"action": "save"},

@@ -158,7 +158,12 @@ def interview_page(request, pk: int):
         return _read_only(request, interview)
     if request.method != "POST":
         entry = InterviewEntry(interview)
-        return render(request, "entretiens/interview_form.html", _form_context(interview, entry))
+        context = _form_context(interview, entry)
+        if interview.version:  # a rectification: the syntheses already sent stay in sight
+            context.update(
+                syntheses=_syntheses(request.user, interview), today=timezone.localdate()
+            )
+        return render(request, "entretiens/interview_form.html", context)
 
     action, kind, row_id = _parse_action(request)
     session = _edit_session(request)
