@@ -43,7 +43,10 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(**options) -> str:
+    """The seed as `make run` loads it, but with the stand-in PDF (real renderings take about
+    0.3 s each: `test_real_pdfs_are_each_syntheses_own` renders a few)."""
     out = io.StringIO()
+    options.setdefault("pdfs", "placeholder")
     call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
@@ -471,12 +474,19 @@ def test_the_demo_interviewer_has_a_worklist_with_each_kind_of_item(demo_world):
 def test_the_interviews_are_inserted_in_bulk():
     """A constant number of queries, whatever the number of interviews (no save() per row)."""
     with CaptureQueriesContext(connection) as queries:
-        counts = generate.seed_demo_world(seed=2026, today=timezone.localdate())
+        counts = generate.seed_demo_world(
+            seed=2026, today=timezone.localdate(), pdfs="placeholder"
+        )
 
-    on_interviews = [q for q in queries.captured_queries if "entretiens_" in q["sql"]]
+    sqls = [q["sql"] for q in queries.captured_queries]
+    on_interviews = [q for q in sqls if "entretiens_" in q and "entretiens_synthesis" not in q]
+    on_syntheses = [q for q in sqls if "entretiens_synthesis" in q]
     assert counts["interviews"] > 300
     assert counts["interview_versions"] > 200
     assert len(on_interviews) < 40
+    assert counts["syntheses"] > 200
+    assert counts["synthesis_deliveries"] > 600
+    assert len(on_syntheses) < 15
 
 
 def test_seed_demo_prints_the_interview_counts(debug):
@@ -541,3 +551,91 @@ def test_national_data_set_on_a_tiny_scale_has_interviews_where_they_are_rolled_
     ):
         assert interview.interviewer.role == Role.INTERVIEWER
         assert interview.establishment in interview.interviewer.establishments.all()
+
+
+# Syntheses -------------------------------------------------------------------------------
+
+
+def test_every_validated_version_has_its_synthesis_sent_to_each_recipient(demo_world):
+    from entretiens.choices import DeliveryStatus, SynthesisStatus
+    from entretiens.models import InterviewVersion, Synthesis
+    from insertion.establishments.models import SynthesisRecipient
+
+    versions = InterviewVersion.objects.select_related("interview")
+    syntheses = Synthesis.objects.select_related("version").prefetch_related("deliveries")
+    assert syntheses.count() == versions.count() > 200
+    recipients = {}
+    for recipient in SynthesisRecipient.objects.filter(active=True):
+        recipients.setdefault(recipient.establishment_id, set()).add(recipient.email)
+    statuses = Counter()
+    for synthesis in syntheses:
+        version = synthesis.version
+        assert synthesis.number == version.number == 1
+        assert synthesis.created_at == version.validated_at
+        validated_on = timezone.localtime(version.validated_at).date()
+        assert synthesis.due_date == validated_on + datetime.timedelta(days=5)
+        deliveries = list(synthesis.deliveries.all())
+        assert {d.email for d in deliveries} == recipients[synthesis.establishment_id]
+        if synthesis.status == SynthesisStatus.DELIVERED:
+            assert {d.status for d in deliveries} == {DeliveryStatus.SENT}
+            assert synthesis.delivered_at >= version.validated_at
+            assert synthesis.delivered_at <= timezone.now()
+        else:  # one address refused by its mail server: to act on
+            assert synthesis.status == SynthesisStatus.RENDERED
+            assert [d.status for d in deliveries].count(DeliveryStatus.FAILED) == 1
+            assert synthesis.delivered_at is None
+        statuses[synthesis.status] += 1
+        late = synthesis.delivered_at and synthesis.delivered_at.date() > synthesis.due_date
+        statuses["delivered late"] += bool(late)
+    # Most go out at once; some were late, some are still refused (the counters are not zero).
+    assert statuses[SynthesisStatus.DELIVERED] > 0.85 * sum(
+        statuses[s] for s in SynthesisStatus.values
+    )
+    assert statuses["delivered late"] >= 1
+    assert statuses[SynthesisStatus.RENDERED] >= 1
+    assert Synthesis.objects.late(timezone.localdate()).exists()
+
+
+def test_the_stand_in_pdf_is_a_real_pdf_with_its_own_hash(demo_world):
+    import hashlib
+
+    import pypdf
+
+    from entretiens.models import Synthesis
+
+    synthesis = Synthesis.objects.first()
+    with synthesis.pdf.open("rb") as pdf:
+        data = pdf.read()
+    assert hashlib.sha256(data).hexdigest() == synthesis.sha256
+    text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "Synthèse de substitution" in text
+    assert Synthesis.objects.values("pdf").distinct().count() == 1
+
+
+def test_real_pdfs_are_each_syntheses_own(interviewer_fresnes, fresnes):
+    """The demo of `make run` renders every synthesis from its own version, in a pool of
+    processes (here: three interviews, two processes)."""
+    import hashlib
+
+    import pypdf
+
+    from entretiens.models import Synthesis
+    from insertion.core.demo.syntheses import seed_syntheses
+    from tests.factories import DetaineeFactory, validated_interview
+
+    people = [DetaineeFactory(establishment=fresnes) for _ in range(3)]
+    for person in people:
+        validated_interview(detainee=person, by=interviewer_fresnes)
+    Synthesis.objects.all().delete()  # made by the validation: the seed makes them here
+
+    counts = seed_syntheses(random.Random(1), pdfs="real", workers=2)
+
+    assert counts["syntheses"] == 3
+    for person in people:
+        synthesis = Synthesis.objects.get(interview__detainee=person)
+        with synthesis.pdf.open("rb") as pdf:
+            data = pdf.read()
+        assert hashlib.sha256(data).hexdigest() == synthesis.sha256
+        text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+        assert person.last_name.upper() in text
+        assert "page 1 /" in text

@@ -821,8 +821,13 @@ def create_establishments(
 
 
 @transaction.atomic
-def seed_demo_world(*, seed: int, today: datetime.date) -> Counter:
-    """The small world of `make run`: six establishments, a few hundred people, demo accounts."""
+def seed_demo_world(
+    *, seed: int, today: datetime.date, pdfs: str = "real", log: Log | None = None
+) -> Counter:
+    """The small world of `make run`: six establishments, a few hundred people, demo accounts,
+    the syntheses of the validated interviews (`pdfs`: see insertion/core/demo/syntheses.py)."""
+    from insertion.core.demo.syntheses import seed_syntheses
+
     rng = random.Random(seed)
     counts = Counter()
     regions = create_regions()
@@ -892,6 +897,7 @@ def seed_demo_world(*, seed: int, today: datetime.date) -> Counter:
         )
         plans.extend(released)
     counts.update(insert_people(plans, EcrouBook(), rng=rng, today=today))
+    counts.update(seed_syntheses(rng, pdfs=pdfs, log=log))
     return counts
 
 
@@ -1022,7 +1028,10 @@ def seed_national(
     """The national-scale data set of DESIGN.md §6, streamed in chunks of people.
 
     `fraction` scales the people and the CPIP (not the establishments): the tests use a tiny one.
+    The syntheses share one stand-in PDF (insertion/core/demo/syntheses.py).
     """
+    from insertion.core.demo.syntheses import seed_syntheses
+
     started = time.monotonic()
     rng = random.Random(seed)
     counts = Counter()
@@ -1033,6 +1042,7 @@ def seed_national(
     counts.update(
         regions=len(regions), probation_services=len(services), establishments=len(establishments)
     )
+    counts.update(synthesis_recipients=add_synthesis_recipients(establishments))
 
     sizes = national_sizes([(e.kind, e.capacity) for e in establishments], fraction=fraction)
     held_counts, released_counts, referred = sizes.held, sizes.released, sizes.referred
@@ -1124,6 +1134,8 @@ def seed_national(
             flush()
     if plans:
         flush()
+    counts.update(seed_syntheses(rng, pdfs="placeholder"))
+    log(f"  {counts['syntheses']} synthèses ({time.monotonic() - started:.0f} s)")
     if caseload_sizes:
         caseload_sizes.sort()
         log(

@@ -24,6 +24,8 @@ LABELS = {
     "incarcerations": "incarcérations",
     "release_date_changes": "valeurs de DLP (date initiale et changements)",
     "arrangements": "aménagements de peine",
+    "syntheses": "synthèses d'entretien",
+    "synthesis_deliveries": "envois de synthèse aux équipes",
 }
 
 
@@ -59,8 +61,12 @@ class Command(BaseCommand):
         )
         # Share of the national data set, for the tests: not part of the interface.
         parser.add_argument("--fraction", type=float, default=1.0, help=argparse.SUPPRESS)
+        # The tests of the seed need no real PDF (insertion/core/demo/syntheses.py).
+        parser.add_argument(
+            "--pdfs", choices=["real", "placeholder"], default="real", help=argparse.SUPPRESS
+        )
 
-    def handle(self, *args, scale, seed, if_empty, fraction, **options):
+    def handle(self, *args, scale, seed, if_empty, fraction, pdfs, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "Les données de démonstration ne se chargent qu'en mode développement "
@@ -96,7 +102,9 @@ class Command(BaseCommand):
             self.stdout.write("Chargement du jeu de données national (quelques minutes)…")
             counts = seed_national(seed=seed, today=today, fraction=fraction, log=self.stdout.write)
         else:
-            counts = seed_demo_world(seed=seed, today=today)
+            if pdfs == "real":
+                self.stdout.write("Génération des PDF des synthèses de démonstration…")
+            counts = seed_demo_world(seed=seed, today=today, pdfs=pdfs, log=self.stdout.write)
         elapsed = f"{time.monotonic() - started:.1f}".replace(".", ",")
         self.stdout.write(
             self.style.SUCCESS(
