@@ -12,13 +12,15 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/insertion
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # The benchmark's own database, loaded once with the national data set.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/insertion_bench
+# The Redis database of the synthesis delivery measure, flushed before and after.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
 
 .PHONY: help install system-deps services run test bench lint format clean
 
 help:
 	@echo "make run      – installe, migre, charge la démo et lance l'application"
 	@echo "make test     – installe ce qu'il faut et lance toute la suite (PostgreSQL et Redis locaux)"
-	@echo "make bench    – temps serveur et requêtes SQL des pages, sur le jeu de données national"
+	@echo "make bench    – temps des pages, rendu et envoi des synthèses, sur le jeu de données national"
 	@echo "make lint     – ruff, djlint, migrations à jour"
 	@echo "make install  – environnement virtuel avec les dépendances d'exécution et de test"
 
@@ -76,13 +78,15 @@ test: install system-deps services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-# Loads the national data set once (about a minute), then measures; DEBUG off while measuring.
+# Loads the national data set once (about two minutes), then measures; DEBUG off while measuring.
+# The synthesis delivery measure starts its own Celery worker and SMTP server (Redis needed).
 bench: install services
 	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'insertion_bench'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres insertion_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --scale national --if-empty
-	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
+	  DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
 	  DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	  $(BIN)/python manage.py bench $(BENCH_ARGS)
 

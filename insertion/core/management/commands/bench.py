@@ -1,14 +1,20 @@
-"""Server time and SQL queries of the busiest pages, on the data set in the database.
+"""Server time and SQL queries of the busiest pages, rendering time of the synthesis PDF and
+delivery throughput of the syntheses, on the data set in the database.
 
 Run by `make bench` on the national data set (DESIGN.md §6). Each page is requested through
-Django's test client as the user who would open it, after a few warm-up requests. Every
-measure is printed as one JSON object per line and appended to `bench-results.jsonl` (with the
-run's timestamp), so runs can be compared: p50 / p95 / max in milliseconds, the number of SQL
-queries, the target and whether p95 meets it. It measures, it does not assert: a benchmark is
-not a test (STYLE.md §18).
+Django's test client as the user who would open it, after a few warm-up requests. The synthesis
+of the richest validated interview is rendered by `render_synthesis_pdf` (DESIGN.md §6: ≤ 1 s
+for a 3-page synthesis). A batch of syntheses goes through a real Celery worker and a real SMTP
+server on loopback (insertion/core/bench_delivery.py; it needs Redis, `--skip-delivery`
+without). Every measure is printed as one JSON object per line and appended to
+`bench-results.jsonl` (with the run's timestamp), so runs can be compared: p50 / p95 / max in
+milliseconds, the number of SQL queries, the target and whether p95 meets it; emails per second
+for the delivery. It measures, it does not assert: a benchmark is not a test (STYLE.md §18).
 """
 
+import io
 import json
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -16,13 +22,26 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from entretiens.choices import InterviewStatus
-from entretiens.models import Interview
+from entretiens.models import (
+    Diploma,
+    Experience,
+    Interview,
+    KnowHow,
+    Orientation,
+    Project,
+    SoftSkillRating,
+    Synthesis,
+)
+from entretiens.pdf import render_synthesis_pdf
+from entretiens.synthesis import synthesis_due_date
 from insertion.accounts.models import Role, User
 from insertion.establishments.models import Establishment
 
@@ -37,13 +56,33 @@ class Page:
     htmx: bool = False
 
 
+# The rows of an interview that make its synthesis long (tables of the PDF).
+ROW_MODELS = [Experience, Diploma, Project, KnowHow, SoftSkillRating, Orientation]
+RENDER_TARGET_MS = 1000  # DESIGN.md §6
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def _rows(model) -> Coalesce:
+    counted = (
+        model.objects.filter(interview=OuterRef("pk"))
+        .order_by()
+        .values("interview")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 class Command(BaseCommand):
-    help = "Mesure le temps serveur et le nombre de requêtes SQL des pages principales."
+    help = (
+        "Mesure le temps serveur et le nombre de requêtes SQL des pages principales, le temps "
+        "de rendu du PDF de synthèse et le débit d'envoi des synthèses."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=50, help="requêtes mesurées par page")
@@ -52,6 +91,43 @@ class Command(BaseCommand):
             "--output",
             default="bench-results.jsonl",
             help="fichier où ajouter les résultats (vide : aucun)",
+        )
+        parser.add_argument(
+            "--renders", type=int, default=20, help="rendus mesurés du PDF de synthèse"
+        )
+        parser.add_argument(
+            "--render-warmup", type=int, default=2, help="rendus d'échauffement du PDF"
+        )
+        parser.add_argument(
+            "--delivery-batch",
+            type=int,
+            default=200,
+            help="synthèses envoyées (à trois destinataires chacune) pour mesurer l'envoi",
+        )
+        parser.add_argument(
+            "--redis-url",
+            default=os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL,
+            help=(
+                "base Redis réservée à la mesure de l'envoi, vidée avant et après "
+                f"(BENCH_REDIS_URL, sinon {DEFAULT_REDIS_URL})"
+            ),
+        )
+        parser.add_argument(
+            "--delivery-timeout",
+            type=float,
+            default=900,
+            help="secondes au plus pour envoyer le lot",
+        )
+        measures = parser.add_mutually_exclusive_group()
+        measures.add_argument(
+            "--skip-delivery",
+            action="store_true",
+            help="ne pas mesurer l'envoi des synthèses (qui demande Redis)",
+        )
+        measures.add_argument(
+            "--delivery-only",
+            action="store_true",
+            help="mesurer seulement l'envoi des synthèses (ni les pages ni le rendu du PDF)",
         )
 
     def emit(self, record: dict) -> None:
@@ -62,10 +138,19 @@ class Command(BaseCommand):
                 results.write(line + "\n")
 
     def handle(self, *args, requests, warmup, output, **options):
-        from django.utils import timezone
-
         self.run = timezone.now().isoformat(timespec="seconds")
         self.output = Path(output) if output else None
+        if not options["delivery_only"]:
+            self.measure_pages(requests=requests, warmup=warmup)
+            self.measure_render(renders=options["renders"], warmup=options["render_warmup"])
+        if not options["skip_delivery"]:
+            self.measure_delivery(
+                size=options["delivery_batch"],
+                redis_url=options["redis_url"],
+                timeout=options["delivery_timeout"],
+            )
+
+    def measure_pages(self, *, requests: int, warmup: int) -> None:
         pages = self.pages()
         for page in pages:
             client = Client(HTTP_HOST="127.0.0.1")
@@ -94,6 +179,75 @@ class Command(BaseCommand):
                     "met": p95 <= page.target_ms,
                 }
             )
+
+    def measure_render(self, *, renders: int, warmup: int) -> None:
+        """The PDF of the richest synthesis, rendered from objects already in memory (the
+        rendering itself reads nothing from the database)."""
+        from pypdf import PdfReader  # a development dependency, as the bench is a dev tool
+
+        synthesis = self.richest_synthesis()
+        if synthesis is None:
+            self.stderr.write("Aucun entretien validé : le rendu de la synthèse n'est pas mesuré.")
+            return
+        for _ in range(warmup):
+            render_synthesis_pdf(synthesis)
+        timings = []
+        for _ in range(renders):
+            start = time.perf_counter()
+            pdf = render_synthesis_pdf(synthesis)
+            timings.append((time.perf_counter() - start) * 1000)
+        p95 = _percentile(timings, 0.95)
+        self.emit(
+            {
+                "name": "synthesis_render",
+                "p50_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(p95, 1),
+                "max_ms": round(max(timings), 1),
+                "n": renders,
+                "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+                "target_p95_ms": RENDER_TARGET_MS,
+                "met": p95 <= RENDER_TARGET_MS,
+            }
+        )
+
+    @staticmethod
+    def richest_synthesis() -> Synthesis | None:
+        """The synthesis of the last version of the validated interview with the most rows
+        (experiences, diplomas, projects…): the longest PDF of the data set. When the data set
+        holds versions without their syntheses, an unsaved one is built as `synthesis_create`
+        would (no previous version to replace)."""
+        rows = sum((_rows(model) for model in ROW_MODELS), Value(0))
+        interview = (
+            Interview.objects.filter(version__gte=1)
+            .annotate(rows=rows)
+            .select_related("establishment")
+            .order_by("-rows", "pk")
+            .first()
+        )
+        if interview is None:
+            return None
+        version = interview.versions.order_by("-number").first()
+        synthesis = (
+            Synthesis.objects.select_related("version", "establishment", "replaces")
+            .filter(version=version)
+            .first()
+        )
+        return synthesis or Synthesis(
+            interview=interview,
+            version=version,
+            establishment=interview.establishment,
+            number=version.number,
+            due_date=synthesis_due_date(timezone.localtime(version.validated_at).date()),
+        )
+
+    def measure_delivery(self, *, size: int, redis_url: str, timeout: float) -> None:
+        # Imported here: it needs aiosmtpd (a development dependency) and Redis.
+        from insertion.core.bench_delivery import measure_delivery
+
+        measure = measure_delivery(
+            size=size, redis_url=redis_url, timeout=timeout, log=self.stderr.write
+        )
+        self.emit({"name": "synthesis_delivery", **measure})
 
     @staticmethod
     def _get(client, page: Page, headers: dict):
