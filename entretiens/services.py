@@ -292,6 +292,10 @@ def interview_validate(*, interview: Interview, by, lock_version: int | None) ->
     _touch(
         interview, by, "status", "version", "validated_at", "validated_by", "rectification_reason"
     )
+    # The barriers found add or flag the milestones of the person's release plan.
+    from insertion.release.services import release_plan_apply_interview
+
+    release_plan_apply_interview(detainee=interview.detainee)
     return version
 
 

@@ -265,3 +265,5 @@ SYNTHESIS_RENDER_TIMEOUT_SECONDS = env_int("SYNTHESIS_RENDER_TIMEOUT_SECONDS", 3
 SYNTHESIS_SENDING_TIMEOUT_SECONDS = env_int("SYNTHESIS_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
 # The sweep leaves a message just enqueued this long to be consumed before enqueueing it again.
 SYNTHESIS_SWEEP_GRACE_SECONDS = env_int("SYNTHESIS_SWEEP_GRACE_SECONDS", 60, minimum=0)
+# A release date brought forward by more than this many days alerts the referent CPIP.
+RELEASE_DATE_ALERT_DAYS = env_int("RELEASE_DATE_ALERT_DAYS", 30, minimum=0)

@@ -21,6 +21,28 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
+def celery_eager():
+    """Tasks run in-process, as in the demo (the suite's REDIS_URL has no worker behind it)."""
+    from insertion.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def milestone_kinds(db):
+    """The referential of milestone kinds, as the migration seeds it (a transactional test
+    empties every table when it ends: this puts it back)."""
+    from insertion.release.models import MilestoneKind
+    from insertion.release.referential import load_kinds
+
+    load_kinds(MilestoneKind)
+    return {kind.code: kind for kind in MilestoneKind.objects.all()}
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

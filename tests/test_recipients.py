@@ -335,9 +335,7 @@ def test_an_address_added_later_receives_the_syntheses_still_owed(
         )
     assert response.status_code == 302
     rows = {
-        synthesis.pk: list(
-            synthesis.deliveries.filter(email="travail@fresnes.test.insertion.fr")
-        )
+        synthesis.pk: list(synthesis.deliveries.filter(email="travail@fresnes.test.insertion.fr"))
         for synthesis in (pending, rendered, delivered)
     }
     assert len(rows[pending.pk]) == 1

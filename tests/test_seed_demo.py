@@ -474,9 +474,7 @@ def test_the_demo_interviewer_has_a_worklist_with_each_kind_of_item(demo_world):
 def test_the_interviews_are_inserted_in_bulk():
     """A constant number of queries, whatever the number of interviews (no save() per row)."""
     with CaptureQueriesContext(connection) as queries:
-        counts = generate.seed_demo_world(
-            seed=2026, today=timezone.localdate(), pdfs="placeholder"
-        )
+        counts = generate.seed_demo_world(seed=2026, today=timezone.localdate(), pdfs="placeholder")
 
     sqls = [q["sql"] for q in queries.captured_queries]
     on_interviews = [q for q in sqls if "entretiens_" in q and "entretiens_synthesis" not in q]

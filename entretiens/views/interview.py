@@ -32,6 +32,7 @@ from entretiens.summary import interview_summary, interview_timeline_events, sha
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
 from entretiens.views.syntheses import is_downloadable
 from insertion.accounts.policy import INTERVIEW_READERS, INTERVIEW_WRITERS, role_required
+from insertion.audit.models import access_record
 from insertion.detainees.models import Incarceration
 
 ROW_SECTIONS = {
@@ -260,6 +261,13 @@ def _read_only(request, interview: Interview):
         raise Http404
     current = versions[0]
     writer = request.user.role in INTERVIEW_WRITERS
+    access_record(
+        request=request,
+        action="entretien.consultation",
+        obj=interview,
+        detainee_id=interview.detainee_id,
+        establishment_id=interview.establishment_id,
+    )
     content = current.content if writer else shared_content(current.content)
     today = timezone.localdate()
     events = events_from_data(content.get("timeline", []))

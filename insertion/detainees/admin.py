@@ -346,6 +346,11 @@ class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.
             # detainee_release refuses a person already marked released: it records it.
             obj.release_date, obj.release_kind = None, ""
         super().save_model(request, obj, form, change)
+        if "referent" in form.changed_data and obj.referent_id:
+            # Naming a referent opens the release plan (as everywhere else).
+            from insertion.release.services import release_plan_create
+
+            release_plan_create(detainee=obj, by=request.user)
         new_date = form.cleaned_data.get("new_expected_release_date")
         if new_date:
             release_date_change(

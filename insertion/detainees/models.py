@@ -102,6 +102,25 @@ class DetaineeQuerySet(models.QuerySet):
     def releasing_between(self, start: datetime.date, end: datetime.date) -> "DetaineeQuerySet":
         return self.held().filter(expected_release_date__gte=start, expected_release_date__lte=end)
 
+    def releasing_within(self, *, days: int, today: datetime.date) -> "DetaineeQuerySet":
+        """Held, released in `days` days at most (a DLP already past counts as imminent)."""
+        return self.held().filter(expected_release_date__lte=today + datetime.timedelta(days=days))
+
+    def followed_by(self, user) -> "DetaineeQuerySet":
+        return self.filter(referent=user)
+
+    def with_readiness(self, today: datetime.date) -> "DetaineeQuerySet":
+        """Readiness, late milestones, last contact, dry-release risk and urgency score
+        (insertion/release/readiness.py: the rules, one definition each)."""
+        from insertion.release.readiness import (
+            readiness_annotations,
+            risk_and_urgency_annotations,
+        )
+
+        return self.annotate(**readiness_annotations(today)).annotate(
+            **risk_and_urgency_annotations(today)
+        )
+
 
 class Detainee(models.Model):
     """A person held (or once held). The current stay is denormalised here from Incarceration.
@@ -380,3 +399,47 @@ class SentenceArrangement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.get_status_display()}"
+
+
+class ContactKind(models.TextChoices):
+    INTERVIEW = "entretien", "Entretien"
+    LETTER = "courrier", "Courrier"
+    PHONE = "telephone", "Téléphone"
+    VIDEO = "visioconference", "Visioconférence"
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ContactQuerySet":
+        return _scoped(self, user, "detainee__establishment")
+
+
+class Contact(models.Model):
+    """A dated contact of the CPIP with the person ("entretien de suivi"): the last one says
+    when the person was last seen."""
+
+    detainee = models.ForeignKey(
+        Detainee, on_delete=models.CASCADE, related_name="contacts", verbose_name="personne"
+    )
+    on_date = models.DateField("date")
+    kind = models.CharField("type", max_length=20, choices=ContactKind.choices)
+    subject = models.CharField("objet", max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["detainee", "-on_date", "-pk"]
+        verbose_name = "contact avec la personne"
+        verbose_name_plural = "contacts avec les personnes"
+        indexes = [models.Index(fields=["detainee", "on_date"], name="contact_detainee_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.on_date:%d/%m/%Y} — {self.subject}"

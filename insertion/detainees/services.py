@@ -9,6 +9,8 @@ from django.utils import timezone
 from entretiens.choices import NotDoneReason
 from entretiens.services import interview_close_for_departure, interview_owed_for_stay
 from insertion.detainees.models import (
+    Contact,
+    ContactKind,
     DepartureReason,
     Detainee,
     Incarceration,
@@ -65,6 +67,10 @@ def detainee_admit(
             reason=ReleaseDateChangeReason.INITIAL,
             changed_by=by,
         )
+    if referent is not None:
+        from insertion.release.services import release_plan_create
+
+        release_plan_create(detainee=detainee, by=by)
     return detainee
 
 
@@ -147,6 +153,9 @@ def release_date_change(
     )
     detainee.expected_release_date = new_date
     detainee.save(update_fields=["expected_release_date", "updated_at"])
+    from insertion.release.services import release_plan_follow_date
+
+    release_plan_follow_date(change=change)
     return change
 
 
@@ -167,4 +176,31 @@ def detainee_release(*, detainee: Detainee, on_date: datetime.date, kind: str, b
     detainee.release_date = on_date
     detainee.release_kind = kind
     detainee.save(update_fields=["release_date", "release_kind", "updated_at"])
+    from insertion.release.services import release_plan_close
+
+    release_plan_close(detainee=detainee, kind=kind, on_date=on_date)
     return detainee
+
+
+CONTACT_SUBJECT_MAX = 200
+
+
+@transaction.atomic
+def contact_record(
+    *, detainee: Detainee, on_date: datetime.date, kind: str, subject: str, by
+) -> Contact:
+    """A dated contact of the CPIP with the person (entretien, courrier, téléphone, visio)."""
+    subject = " ".join(subject.split())
+    if kind not in ContactKind.values:
+        raise ValidationError("Type de contact inconnu.")
+    if not subject:
+        raise ValidationError("Indiquez l'objet du contact.")
+    if len(subject) > CONTACT_SUBJECT_MAX:
+        raise ValidationError(f"L'objet tient en {CONTACT_SUBJECT_MAX} caractères au plus.")
+    if on_date > timezone.localdate():
+        raise ValidationError("La date du contact ne peut pas être dans le futur.")
+    if on_date < detainee.custody_start:
+        raise ValidationError("La date du contact précède l'incarcération.")
+    return Contact.objects.create(
+        detainee=detainee, on_date=on_date, kind=kind, subject=subject, by=by
+    )
