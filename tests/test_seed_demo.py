@@ -62,7 +62,9 @@ def demo_world(debug):
 
 
 def wipe():
-    for model in (Detainee, User, Establishment, ProbationService, Region):
+    from insertion.audit.models import AccessLog
+
+    for model in (AccessLog, Detainee, User, Establishment, ProbationService, Region):
         model.objects.all().delete()
 
 
@@ -479,12 +481,15 @@ def test_the_interviews_are_inserted_in_bulk():
     sqls = [q["sql"] for q in queries.captured_queries]
     on_interviews = [q for q in sqls if "entretiens_" in q and "entretiens_synthesis" not in q]
     on_syntheses = [q for q in sqls if "entretiens_synthesis" in q]
+    on_plans = [q for q in sqls if "release_" in q or "detainees_contact" in q]
     assert counts["interviews"] > 300
     assert counts["interview_versions"] > 200
     assert len(on_interviews) < 40
     assert counts["syntheses"] > 200
     assert counts["synthesis_deliveries"] > 600
     assert len(on_syntheses) < 15
+    assert counts["milestones"] > 4000
+    assert len(on_plans) < 15
 
 
 def test_seed_demo_prints_the_interview_counts(debug):
@@ -637,3 +642,77 @@ def test_real_pdfs_are_each_syntheses_own(interviewer_fresnes, fresnes):
         text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
         assert person.last_name.upper() in text
         assert "page 1 /" in text
+
+
+# Release plans ---------------------------------------------------------------------------
+
+
+def test_every_person_with_a_referent_has_a_plan_as_the_rule_makes_it(demo_world):
+    from insertion.release.models import Milestone, MilestoneKind, MilestoneStatus, ReleasePlan
+
+    followed = Detainee.objects.exclude(referent=None)
+    assert ReleasePlan.objects.count() == followed.count()
+    assert not ReleasePlan.objects.filter(detainee__referent=None).exists()
+    for_everyone = set(
+        MilestoneKind.objects.filter(for_everyone=True).values_list("code", flat=True)
+    )
+    for detainee in followed.held().select_related("release_plan")[:40]:
+        plan = detainee.release_plan
+        assert plan.is_open
+        milestones = list(plan.milestones.select_related("kind"))
+        assert for_everyone <= {m.kind.code for m in milestones}
+        for milestone in milestones:
+            if detainee.expected_release_date is None:  # no DLP yet: no dates yet
+                assert milestone.target_date is None
+                continue
+            offset = datetime.timedelta(days=milestone.kind.offset_days)
+            assert milestone.target_date == detainee.expected_release_date - offset
+            assert milestone.label == milestone.kind.label
+    statuses = Counter(Milestone.objects.values_list("status", flat=True))
+    assert set(statuses) == set(MilestoneStatus.values)
+    # A released person's plan is closed with its final state.
+    for plan in ReleasePlan.objects.filter(detainee__release_date__isnull=False):
+        assert plan.closed_on == plan.detainee.release_date
+        assert plan.final_release_kind == plan.detainee.release_kind
+        assert 0 <= plan.final_essential_done <= plan.final_essential_total
+
+
+def test_the_barriers_of_the_interview_are_in_the_plans(demo_world):
+    from insertion.release.models import Milestone
+
+    flagged = Milestone.objects.exclude(barrier_note="").select_related("plan__detainee")
+    assert flagged.exists()
+    for milestone in flagged[:30]:
+        assert milestone.essential
+        assert milestone.barrier_note.startswith("Freins : ")
+        assert BarrierAssessment.objects.filter(
+            interview__detainee=milestone.plan.detainee,
+            interview__status=InterviewStatus.VALIDATED,
+            level__in=[BarrierLevel.SIGNIFICANT, BarrierLevel.BLOCKING],
+            category__in=milestone.kind.barriers,
+        ).exists()
+
+
+def test_the_demo_cpip_has_people_in_every_state(demo_world):
+    """Released soon, at risk, late, not seen for six months, DLP brought forward: none of the
+    dashboard's counters is empty for cpip@demo.insertion.fr."""
+    from insertion.release.models import ReleaseAlert
+    from insertion.release.readiness import not_seen_condition
+
+    today = timezone.localdate()
+    cpip = User.objects.get(email="cpip@demo.insertion.fr")
+    people = Detainee.objects.held().followed_by(cpip).with_readiness(today)
+    counts = people.aggregate(
+        soon=Count("pk", filter=Q(expected_release_date__lte=today + datetime.timedelta(30))),
+        at_risk=Count("pk", filter=Q(dry_risk=True)),
+        prepared=Count(
+            "pk",
+            filter=Q(dry_risk=False, expected_release_date__lte=today + datetime.timedelta(90)),
+        ),
+        late=Count("pk", filter=Q(late_count__gt=0)),
+        not_seen=Count("pk", filter=not_seen_condition(today)),
+    )
+    assert all(counts.values()), counts
+    assert ReleaseAlert.objects.unread().filter(referent=cpip).exists()
+    never_seen = people.filter(last_contact_on__isnull=True).count()
+    assert 0 < never_seen < counts["not_seen"]

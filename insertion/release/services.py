@@ -67,29 +67,44 @@ def _barrier_note(categories: list[str], barriers: dict[str, str]) -> str:
     )
 
 
-def plan_milestones(
-    *, kinds, barriers: dict[str, str], expected_release_date, start_position: int = 0
-) -> list[Milestone]:
-    """The milestones of the given kinds that apply to a person with these barriers (unsaved,
-    without plan): shared by `release_plan_create` and the bulk seed of the demo."""
-    milestones = []
-    for position, kind in enumerate(kinds, start=start_position):
+def milestone_plan_rows(*, kinds, barriers: dict[str, str], expected_release_date):
+    """The rule of a plan's content, as (kind, essential, barrier note, target date) for each
+    kind, in order, that applies to a person with these barriers: a kind for everyone, or one
+    that answers a barrier found; essential by the referential or by a serious barrier."""
+    for kind in kinds:
         answered = [c for c in kind.barriers if c in barriers]
         if not kind.for_everyone and not answered:
             continue
         serious = [c for c in answered if barriers[c] in SERIOUS_LEVELS]
-        milestones.append(
-            Milestone(
-                kind=kind,
-                label=kind.label,
-                category=kind.category,
-                essential=kind.essential or bool(serious),
-                barrier_note=_barrier_note(serious, barriers) if serious else "",
-                target_date=target_date_for(expected_release_date, kind.offset_days),
-                position=position,
-            )
+        yield (
+            kind,
+            kind.essential or bool(serious),
+            _barrier_note(serious, barriers) if serious else "",
+            target_date_for(expected_release_date, kind.offset_days),
         )
-    return milestones
+
+
+def plan_milestones(
+    *, kinds, barriers: dict[str, str], expected_release_date, start_position: int = 0
+) -> list[Milestone]:
+    """The milestones of `milestone_plan_rows`, unsaved and without their plan."""
+    return [
+        Milestone(
+            kind=kind,
+            label=kind.label,
+            category=kind.category,
+            essential=essential,
+            barrier_note=note,
+            target_date=target_date,
+            position=position,
+        )
+        for position, (kind, essential, note, target_date) in enumerate(
+            milestone_plan_rows(
+                kinds=kinds, barriers=barriers, expected_release_date=expected_release_date
+            ),
+            start=start_position,
+        )
+    ]
 
 
 def active_kinds() -> list[MilestoneKind]:
@@ -267,7 +282,9 @@ def milestone_set_status(
     milestone = _open_plan_milestone(milestone)
     reason = reason.strip()
     if status == MilestoneStatus.NOT_APPLICABLE and not reason:
-        raise ValidationError("Indiquez pourquoi ce jalon est sans objet pour cette personne.")
+        raise ValidationError(
+            "Indiquez pourquoi ce jalon est sans objet pour cette personne.", code="reason"
+        )
     if status == milestone.status:
         return milestone
     previous = milestone.status
@@ -348,5 +365,5 @@ def milestone_add_note(*, milestone: Milestone, text: str, by) -> MilestoneNote:
     milestone = _open_plan_milestone(milestone)
     text = text.strip()
     if not text:
-        raise ValidationError("La note est vide.")
+        raise ValidationError("La note est vide.", code="text")
     return MilestoneNote.objects.create(milestone=milestone, text=text, by=by)

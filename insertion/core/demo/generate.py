@@ -125,6 +125,9 @@ NATIONAL_PROFILE = Profile(
     dlp_change_counts=Weighted({0: 55, 1: 28, 2: 12, 3: 5}),
 )
 
+NEAR_RELEASE_DAYS = 180
+NEAR_RELEASE_ARRANGEMENT_SHARE = 0.6
+
 LONG_SENTENCE_KINDS = {Kind.CENTRE_DETENTION, Kind.MAISON_CENTRALE}
 # Share of people awaiting trial (prévenus): they are held in maisons d'arrêt and quarters.
 PRETRIAL_SHARE = {
@@ -431,7 +434,12 @@ class PeopleGenerator:
         self, custody_start: datetime.date, expected: datetime.date | None
     ) -> list[dict]:
         rng, today = self.rng, self.today
-        if expected is None or rng.random() >= self.profile.arrangement_share:
+        # Arrangements are asked for as the release comes near: most people released
+        # within six months have one (requested, granted, refused…), fewer of the others.
+        share = self.profile.arrangement_share
+        if expected is not None and (expected - today).days <= NEAR_RELEASE_DAYS:
+            share = NEAR_RELEASE_ARRANGEMENT_SHARE
+        if expected is None or rng.random() >= share:
             return []
         status = ARRANGEMENT_STATUSES.pick(rng)
         served = (today - custody_start).days
@@ -562,7 +570,11 @@ def build_rows(plans: list[PersonPlan], ecrous: EcrouBook) -> PeopleRows:
 PeopleStep = Callable[[random.Random, PeopleRows, datetime.date], Counter]
 PEOPLE_STEPS: list[PeopleStep] = []
 
-from insertion.core.demo import interviews  # noqa: E402, F401 - registers its step
+# The steps register themselves, in this order: the plans read the interviews' barriers.
+from insertion.core.demo import (  # noqa: E402
+    interviews,  # noqa: F401
+    release_plans,  # noqa: F401
+)
 
 
 def insert_people(

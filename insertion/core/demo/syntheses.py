@@ -99,7 +99,41 @@ def seed_syntheses(
     finally:
         if pool is not None:
             pool.shutdown()
+    counts.update(synthesis_reads=_reads(rng))
     return counts
+
+
+READ_SHARE = 0.7
+
+
+def _reads(rng: random.Random) -> int:
+    """The referent CPIP has opened most of the syntheses of their people (a download in the
+    access log); the rest are "synthèses reçues non lues" on their dashboard."""
+    from insertion.audit.models import AccessLog
+
+    rows = (
+        Synthesis.objects.filter(
+            interview__detainee__referent__isnull=False,
+            status__in=[SynthesisStatus.RENDERED, SynthesisStatus.DELIVERED],
+        )
+        .order_by("pk")
+        .values_list(
+            "pk", "interview__detainee_id", "establishment_id", "interview__detainee__referent_id"
+        )
+    )
+    logs = [
+        AccessLog(
+            user_id=referent_id,
+            action="synthese.telechargement",
+            object_type="synthesis",
+            object_id=pk,
+            detainee_id=detainee_id,
+            establishment_id=establishment_id,
+        )
+        for pk, detainee_id, establishment_id, referent_id in rows.iterator(chunk_size=BATCH_SIZE)
+        if rng.random() < READ_SHARE
+    ]
+    return len(AccessLog.objects.bulk_create(logs, batch_size=BATCH_SIZE))
 
 
 def _synthesis(rng: random.Random, version: InterviewVersion) -> Synthesis:

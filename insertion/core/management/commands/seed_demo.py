@@ -26,6 +26,12 @@ LABELS = {
     "arrangements": "aménagements de peine",
     "syntheses": "synthèses d'entretien",
     "synthesis_deliveries": "envois de synthèse aux équipes",
+    "synthesis_reads": "synthèses déjà lues par le CPIP référent",
+    "release_plans": "plans de préparation à la sortie",
+    "milestones": "jalons des plans en cours",
+    "milestone_changes": "changements d'état de jalons",
+    "contacts": "contacts avec les personnes",
+    "release_alerts": "alertes de DLP avancée",
 }
 
 
