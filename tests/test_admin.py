@@ -88,7 +88,13 @@ def staff_fresnes(fresnes):
     )
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["accounts", "establishments", "detainees", "entretiens"]
+            content_type__app_label__in=[
+                "accounts",
+                "establishments",
+                "detainees",
+                "entretiens",
+                "release",
+            ]
         )
     )
     return user
@@ -101,12 +107,25 @@ def staff_client(client, staff_fresnes):
 
 
 @pytest.fixture
-def story(detainee_fresnes, detainee_lyon):
-    """One person per prison, each with a history, a sentence arrangement and an interview."""
+def story(detainee_fresnes, detainee_lyon, milestone_kinds):
+    """One person per prison, each with a history, a sentence arrangement, an interview, a
+    release plan and a contact."""
+    from insertion.detainees.services import contact_record
+    from insertion.release.services import release_plan_create
+
     SentenceArrangementFactory(detainee=detainee_fresnes)
     SentenceArrangementFactory(detainee=detainee_lyon)
     InterviewFactory(detainee=detainee_fresnes, conclusion="Réponse confidentielle")
     InterviewFactory(detainee=detainee_lyon)
+    for detainee in (detainee_fresnes, detainee_lyon):
+        release_plan_create(detainee=detainee)
+        contact_record(
+            detainee=detainee,
+            on_date=detainee.arrival_date,
+            kind="entretien",
+            subject="Entretien d'accueil",
+            by=None,
+        )
     return detainee_fresnes, detainee_lyon
 
 
@@ -143,7 +162,7 @@ def test_every_admin_page_opens_for_the_superuser(superuser_client, superuser, s
         assert superuser_client.get(_url(model, "change", instance.pk)).status_code == 200
 
 
-_PROJECT_APPS = {"accounts", "establishments", "detainees", "entretiens"}
+_PROJECT_APPS = {"accounts", "establishments", "detainees", "entretiens", "release"}
 
 
 def test_staff_open_the_index_and_every_project_list(staff_client, staff_fresnes, story, rf):
@@ -544,3 +563,35 @@ def test_interviews_in_the_back_office_are_scoped_and_show_no_answer(staff_clien
     assert response.status_code == 200
     assert "Réponse confidentielle" not in response.content.decode()
     assert staff_client.post(_url(Interview, "change", listed[0].pk), {}).status_code == 403
+
+
+# --- Release preparation --------------------------------------------------------------------
+
+
+def test_the_referential_of_milestones_is_edited_in_the_back_office(
+    superuser_client, milestone_kinds, detainee_fresnes
+):
+    from insertion.release.models import MilestoneKind
+    from insertion.release.services import release_plan_create
+
+    kind = milestone_kinds["permis-conduire"]
+    url = _url(MilestoneKind, "change", kind.pk)
+    data = admin_form_data(superuser_client.get(url))
+    data.update(offset_days="75", essential="on", barriers=["mobilite", "dettes"])
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302
+    kind.refresh_from_db()
+    assert (kind.offset_days, kind.essential, kind.barriers) == (75, True, ["mobilite", "dettes"])
+    # A kind in use is deactivated, never deleted.
+    release_plan_create(detainee=detainee_fresnes)
+    used = milestone_kinds["hebergement"]
+    assert superuser_client.get(_url(MilestoneKind, "delete", used.pk)).status_code == 403
+
+
+def test_staff_of_fresnes_sees_only_the_plans_of_fresnes_people(staff_client, story):
+    from insertion.release.models import ReleasePlan
+
+    response = staff_client.get(_url(ReleasePlan, "changelist"))
+    assert [plan.detainee for plan in changelist_results(response)] == [story[0]]
+    lyon_plan = ReleasePlan.objects.get(detainee=story[1])
+    assert staff_client.get(_url(ReleasePlan, "change", lyon_plan.pk)).status_code == 302

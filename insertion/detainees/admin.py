@@ -11,6 +11,7 @@ from insertion.core.admin import (
 )
 from insertion.detainees.models import (
     ArrangementStatus,
+    Contact,
     Detainee,
     Incarceration,
     ReleaseDateChange,
@@ -479,3 +480,19 @@ class SentenceArrangementAdmin(
     @admin.display(description="établissement", ordering="detainee__establishment__name")
     def establishment(self, obj):
         return obj.detainee.establishment
+
+
+@admin.register(Contact)
+class ContactAdmin(
+    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    """Contacts are recorded by the CPIP on the person page (contact_record)."""
+
+    establishment_paths = ("detainee__establishment",)
+    search_lookups = ("detainee__search_text__contains", "detainee__ecrou_number__icontains")
+    search_fields = ("detainee__search_text", "detainee__ecrou_number")
+    search_help_text = _DETAINEE_SEARCH_HELP
+    list_display = ("on_date", "detainee", "kind", "subject", "by")
+    list_select_related = ("detainee", "by")
+    list_filter = ("kind",)
+    ordering = ("-on_date", "-pk")
