@@ -84,7 +84,8 @@ bench: install services
 	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'insertion_bench'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres insertion_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --scale national --if-empty
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --scale national --if-empty \
+	  --timing-output bench-results.jsonl
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 	  DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
 	  DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \

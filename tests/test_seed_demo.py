@@ -263,8 +263,14 @@ def test_demo_banner_without_demo_data_says_how_to_load_it(db):
     assert "seed_demo" in out.getvalue()
 
 
-def test_national_data_set_on_a_tiny_scale_holds_the_rules(debug):
-    seed(scale="national", fraction=0.002)
+def test_national_data_set_on_a_tiny_scale_holds_the_rules(debug, tmp_path):
+    import json
+
+    results = tmp_path / "bench-results.jsonl"
+    seed(scale="national", fraction=0.002, timing_output=str(results))
+    (timing,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert timing["name"] == "seed_national_s"
+    assert timing["seconds"] > 0 and timing["rows"] > 1000
 
     assert Region.objects.count() == 10
     assert ProbationService.objects.count() == 103  # one per département, outre-mer included

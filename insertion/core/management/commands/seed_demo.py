@@ -67,12 +67,14 @@ class Command(BaseCommand):
         )
         # Share of the national data set, for the tests: not part of the interface.
         parser.add_argument("--fraction", type=float, default=1.0, help=argparse.SUPPRESS)
+        # `make bench`: the loading time of the national data set, as a line of its results.
+        parser.add_argument("--timing-output", default="", help=argparse.SUPPRESS)
         # The tests of the seed need no real PDF (insertion/core/demo/syntheses.py).
         parser.add_argument(
             "--pdfs", choices=["real", "placeholder"], default="real", help=argparse.SUPPRESS
         )
 
-    def handle(self, *args, scale, seed, if_empty, fraction, pdfs, **options):
+    def handle(self, *args, scale, seed, if_empty, fraction, pdfs, timing_output, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "Les données de démonstration ne se chargent qu'en mode développement "
@@ -111,7 +113,10 @@ class Command(BaseCommand):
             if pdfs == "real":
                 self.stdout.write("Génération des PDF des synthèses de démonstration…")
             counts = seed_demo_world(seed=seed, today=today, pdfs=pdfs, log=self.stdout.write)
-        elapsed = f"{time.monotonic() - started:.1f}".replace(".", ",")
+        seconds = time.monotonic() - started
+        if timing_output:
+            self._record_timing(timing_output, scale, fraction, seconds, counts)
+        elapsed = f"{seconds:.1f}".replace(".", ",")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration chargées en {elapsed} s (toutes fictives) :"
@@ -121,3 +126,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {french_number(counts[key]):>9} {label}")
         for key in sorted(set(counts) - set(LABELS)):
             self.stdout.write(f"  {french_number(counts[key]):>9} {key}")
+
+    def _record_timing(self, path: str, scale: str, fraction: float, seconds: float, counts):
+        import json
+
+        record = {
+            "name": f"seed_{scale}_s",
+            "seconds": round(seconds, 1),
+            "fraction": fraction,
+            "rows": sum(counts.values()),
+            "run": timezone.now().isoformat(timespec="seconds"),
+        }
+        line = json.dumps(record, ensure_ascii=False)
+        self.stdout.write(line)
+        with open(path, "a", encoding="utf-8") as results:
+            results.write(line + "\n")
