@@ -5,6 +5,7 @@ folder, Celery tasks run in-process, emails printed to the console. Production s
 DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
+import datetime
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "insertion.core",
     "insertion.establishments",
     "insertion.accounts",
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the French lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "insertion.urls"
@@ -103,15 +110,36 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for new passwords; older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# CNIL 2022: 12 characters of 3 kinds, or 14 of any kind; no forced renewal.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
+    {"NAME": "insertion.accounts.validators.CnilPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force: a username is locked for 15 minutes after 5 failures (not the office's address,
+# which many agents share); the back-office unlocks it (django-axes' pages).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "insertion.accounts.security_views.axes_username"
+AXES_LOCKOUT_CALLABLE = "insertion.accounts.security_views.locked_out"
+AXES_VERBOSE = False
+# Second factor (TOTP) for every account. DEMO_SKIP_2FA exempts the fictional demo accounts
+# (@demo.insertion.fr) in development only: a system check refuses it when DEBUG is off.
+DEMO_SKIP_2FA = env_bool("DEMO_SKIP_2FA", default=DEBUG)
+OTP_TOTP_ISSUER = "Insertion"
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
@@ -196,7 +224,11 @@ CELERY_BEAT_SCHEDULE.update(
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# 30 minutes without a request ends the session (renewed at each request); 10 hours after the
+# login it ends whatever (AccountGuardMiddleware).
 SESSION_COOKIE_AGE = 10 * 60 * 60
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
@@ -209,7 +241,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is a registry decision, not ours.
+SILENCED_SYSTEM_CHECKS = [
+    "security.W021",  # HSTS preload is a registry decision, not ours.
+    # Lockout by username on purpose (AXES_LOCKOUT_PARAMETERS): agents of a prison share one
+    # address; the second factor stops a password guessed through rotating cookies.
+    "axes.W006",
+]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -243,6 +280,8 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every successful login at INFO: failures and lockouts only.
+        "axes": {"level": "WARNING"},
     },
 }
 

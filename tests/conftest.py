@@ -5,6 +5,7 @@ who must see nothing of Fresnes; national steering sees aggregates only.
 """
 
 import pytest
+from django.test import Client
 
 from tests.factories import (
     PASSWORD,
@@ -18,6 +19,29 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class VerifiedClient(Client):
+    """`force_login` as a real user is logged in: password and second factor (a confirmed TOTP
+    device, verified in the session). Tests of the second factor itself log in through the
+    pages instead."""
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Tests", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
 
 
 @pytest.fixture

@@ -76,6 +76,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Agent{n}")
     role = Role.CPIP
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Accepted at a first login, long ago (tests of the charter create users without it).
+    charter_accepted_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def establishments(self, create, extracted, **kwargs):

@@ -65,6 +65,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("accès au back-office", default=False)
     is_active = models.BooleanField("actif", default=True)
     date_joined = models.DateTimeField("créé le", default=timezone.now)
+    charter_accepted_at = models.DateTimeField(
+        "charte d'utilisation acceptée le",
+        null=True,
+        blank=True,
+        help_text="Vide : la charte est présentée à la prochaine connexion.",
+    )
 
     objects = UserManager()
 

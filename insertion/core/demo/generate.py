@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from insertion.accounts.models import Role, User
 from insertion.core.demo import accounts as demo_accounts
@@ -725,6 +726,7 @@ class AccountFactory:
 
     def __init__(self, password: str):
         self.password_hash = make_password(password)
+        self.accepted_at = timezone.now()
         self.users: list[User] = []
         self.establishments: list[list[Establishment]] = []
 
@@ -748,6 +750,8 @@ class AccountFactory:
             is_staff=superuser,
             is_superuser=superuser,
             probation_service=probation_service,
+            # The demo accounts have read the charte d'utilisation (it shows for new accounts).
+            charter_accepted_at=self.accepted_at,
         )
         self.users.append(user)
         self.establishments.append(list(establishments))

@@ -1,0 +1,166 @@
+"""Second factor (TOTP, with backup codes), charte d'utilisation, password change.
+
+The TOTP device is created unconfirmed on the first visit of the enrolment page, shown as a QR
+code and as a key to type; it is confirmed by a first valid code, which also verifies the
+session. Ten backup codes are then shown once (stored hashed by django-otp's static device).
+"""
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from insertion.accounts.forms import CharterForm, TokenForm
+from insertion.accounts.policy import landing_url
+
+BACKUP_CODES = 10
+ISSUER = "Insertion"
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return landing_url(request.user) or reverse("core:home")
+
+
+def _qr_code(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={_next_url(request)}")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Application", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = _new_backup_codes(user)
+            otp_login(request, device)
+            request.session["otp_backup_codes"] = codes
+            return redirect(f"{reverse('accounts:otp_backup_codes')}?next={_next_url(request)}")
+        form.add_error("token", "Code incorrect ou expiré : saisissez le code affiché maintenant.")
+    key = base64.b32encode(device.bin_key).decode()
+    uri = device.config_url.replace("otpauth://totp/", f"otpauth://totp/{ISSUER}:", 1)
+    context = {
+        "form": form,
+        "qr_code": _qr_code(uri),
+        "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_setup.html", context)
+
+
+def _new_backup_codes(user) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Codes de secours")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@require_http_methods(["GET"])
+def otp_backup_codes(request):
+    """Shown once, right after the enrolment."""
+    codes = request.session.pop("otp_backup_codes", None)
+    if not codes:
+        return redirect(_next_url(request))
+    return render(
+        request, "accounts/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    f"Vous avez utilisé un code de secours : il vous en reste {left}. "
+                    "Demandez à l'administrateur d'en générer de nouveaux si besoin.",
+                )
+            return redirect(_next_url(request))
+        form.add_error(
+            "token",
+            "Code incorrect ou expiré. Après plusieurs erreurs, patientez quelques instants "
+            "avant de réessayer.",
+        )
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_http_methods(["GET", "POST"])
+def charter(request):
+    form = CharterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.user.charter_accepted_at = timezone.now()
+        request.user.save(update_fields=["charter_accepted_at"])
+        return redirect(_next_url(request))
+    return render(request, "accounts/charter.html", {"form": form, "next": _next_url(request)})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view: the session auth hash changes with the password, so every other session of
+    the user ends; this one is kept (update_session_auth_hash)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request,
+            "Mot de passe modifié. Vos autres sessions ouvertes ont été fermées.",
+        )
+        return response
+
+
+def axes_username(request, credentials=None) -> str:
+    """The username django-axes counts failures for: the email as the login form reads it."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return value.strip().lower()
+
+
+def locked_out(request, original_response=None, credentials=None):
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked.html", {"cooloff_minutes": minutes}, status=429)
