@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "insertion.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -304,5 +305,11 @@ SYNTHESIS_RENDER_TIMEOUT_SECONDS = env_int("SYNTHESIS_RENDER_TIMEOUT_SECONDS", 3
 SYNTHESIS_SENDING_TIMEOUT_SECONDS = env_int("SYNTHESIS_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
 # The sweep leaves a message just enqueued this long to be consumed before enqueueing it again.
 SYNTHESIS_SWEEP_GRACE_SECONDS = env_int("SYNTHESIS_SWEEP_GRACE_SECONDS", 60, minimum=0)
+# The access log keeps a year (then the daily purge removes the older rows).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=30)
+CELERY_BEAT_SCHEDULE["access-log-purge"] = {
+    "task": "insertion.audit.tasks.purge_access_log",
+    "schedule": 24 * 3600.0,
+}
 # A release date brought forward by more than this many days alerts the referent CPIP.
 RELEASE_DATE_ALERT_DAYS = env_int("RELEASE_DATE_ALERT_DAYS", 30, minimum=0)

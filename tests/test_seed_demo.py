@@ -64,7 +64,8 @@ def demo_world(debug):
 def wipe():
     from insertion.audit.models import AccessLog
 
-    for model in (AccessLog, Detainee, User, Establishment, ProbationService, Region):
+    AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
+    for model in (Detainee, User, Establishment, ProbationService, Region):
         model.objects.all().delete()
 
 

@@ -1,10 +1,38 @@
-"""Access log of personal data: who opened or downloaded what, when.
+"""Access log of personal data: who read, exported or changed what, when, from where, in which
+request.
 
-Issue 6 extends it to every read of a person; the synthesis download already writes here.
+Append-only: the application writes rows (`access_record`) and never changes nor deletes one —
+`save()` refuses an existing row, the queryset refuses `update()` and `delete()`. The only
+deletion is the retention purge (`AccessLog.objects.purge_older_than`, ACCESS_LOG_RETENTION_DAYS,
+a daily beat job), which removes whole days past the retention.
 """
+
+import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(RuntimeError):
+    """The access log is append-only."""
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Le journal des accès ne se modifie pas.")
+
+    def delete(self):
+        raise AppendOnlyError("Le journal des accès ne se supprime pas (purge de conservation).")
+
+    def for_detainee(self, detainee_id: int) -> "AccessLogQuerySet":
+        return self.filter(detainee_id=detainee_id)
+
+    def purge_older_than(self, *, days: int, now=None) -> int:
+        """The retention purge: rows older than `days` days, deleted in one statement."""
+        limit = (now or timezone.now()) - datetime.timedelta(days=days)
+        old = AccessLog.objects.filter(at__lt=limit)
+        return old._raw_delete(old.db)
 
 
 class AccessLog(models.Model):
@@ -20,7 +48,10 @@ class AccessLog(models.Model):
     detainee_id = models.PositiveBigIntegerField("personne", null=True, blank=True)
     establishment_id = models.PositiveBigIntegerField("établissement", null=True, blank=True)
     ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    request_id = models.CharField("requête", max_length=64, blank=True)
     at = models.DateTimeField("le", auto_now_add=True, db_index=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -37,6 +68,14 @@ class AccessLog(models.Model):
         target = f"{self.object_type} n° {self.object_id}" if self.object_id else self.object_type
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {target}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Le journal des accès ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Le journal des accès ne se supprime pas.")
+
 
 def access_record(
     *, request, action: str, obj=None, object_type="", detainee_id=None, establishment_id=None
@@ -51,4 +90,5 @@ def access_record(
         detainee_id=detainee_id,
         establishment_id=establishment_id,
         ip_address=request.META.get("REMOTE_ADDR") or None,
+        request_id=getattr(request, "request_id", ""),
     )
