@@ -26,7 +26,8 @@ def establishments_overview(request):
     """The manager's landing page: live counts of their establishments."""
     establishments = Establishment.objects.visible_to(request.user).order_by("name")
     table = establishment_counts(establishments, today=timezone.localdate())
-    return render(request, "dashboard/establishments.html", {"table": table, **_windows()})
+    context = {"table": table, "mask": False, **_windows()}
+    return render(request, "dashboard/establishments.html", context)
 
 
 @role_required(NATIONAL_STATISTICS_READERS)
@@ -42,6 +43,6 @@ def national_overview(request):
         (region, CountsTable(rows=list(rows)))
         for region, rows in groupby(table.rows, key=lambda r: r.establishment.region)
     ]
-    return render(
-        request, "dashboard/national.html", {"table": table, "regions": regions, **_windows()}
-    )
+    # Statistical secrecy: counts from 1 to 4 are shown as "< 5" (aggregates only).
+    context = {"table": table, "regions": regions, "mask": True, **_windows()}
+    return render(request, "dashboard/national.html", context)
