@@ -313,3 +313,10 @@ CELERY_BEAT_SCHEDULE["access-log-purge"] = {
 }
 # A release date brought forward by more than this many days alerts the referent CPIP.
 RELEASE_DATE_ALERT_DAYS = env_int("RELEASE_DATE_ALERT_DAYS", 30, minimum=0)
+# Retention: people released more than this many years ago are anonymised (the retention of the
+# justice system's own case-management application); aggregated figures survive.
+RETENTION_YEARS_AFTER_RELEASE = env_int("RETENTION_YEARS_AFTER_RELEASE", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["retention-purge"] = {
+    "task": "insertion.detainees.tasks.purge_retention",
+    "schedule": 7 * 24 * 3600.0,
+}

@@ -163,6 +163,12 @@ class Detainee(models.Model):
         "type de sortie", max_length=30, choices=ReleaseKind.choices, blank=True
     )
     search_text = models.CharField(max_length=400, editable=False, db_index=False)
+    anonymised_on = models.DateField(
+        "anonymisée le",
+        null=True,
+        blank=True,
+        help_text="Fin de la durée de conservation : identité effacée, chiffres conservés.",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 

@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from entretiens.choices import DeliveryStatus, SynthesisStatus
-from entretiens.models import InterviewVersion, Synthesis, SynthesisDelivery, synthesis_storage
+from entretiens.models import InterviewVersion, Synthesis, SynthesisDelivery
 from insertion.core.demo.generate import BATCH_SIZE, Weighted
 from insertion.establishments.models import SynthesisRecipient
 
@@ -223,8 +223,8 @@ def _timestamp(syntheses: list[Synthesis]) -> None:
 def _render(pool, syntheses: list[Synthesis]) -> None:
     from entretiens.pdf import TEMPLATE, synthesis_context
 
-    storage = synthesis_storage()
     field = Synthesis._meta.get_field("pdf")
+    storage = field.storage
     htmls = [render_to_string(TEMPLATE, synthesis_context(s)) for s in syntheses]
     for synthesis, data in zip(syntheses, pool.map(_html_to_pdf, htmls, chunksize=4), strict=True):
         name = field.generate_filename(synthesis, synthesis.filename)
@@ -251,7 +251,7 @@ def _placeholder() -> tuple[str, str]:
     """The shared stand-in PDF, written once; its name and SHA-256."""
     from entretiens.pdf import html_to_pdf
 
-    storage = synthesis_storage()
+    storage = Synthesis._meta.get_field("pdf").storage
     data = html_to_pdf(PLACEHOLDER_HTML)
     if storage.exists(PLACEHOLDER_NAME):
         storage.delete(PLACEHOLDER_NAME)
