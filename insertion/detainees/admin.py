@@ -260,6 +260,39 @@ class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.
     )
     date_hierarchy = "arrival_date"
     autocomplete_fields = ("referent",)
+    actions = ["export_subject_access"]
+
+    @admin.action(description="Exporter toutes ses données (droit d'accès, PDF et JSON)")
+    def export_subject_access(self, request, queryset):
+        """One person at a time: the ZIP of insertion/detainees/subject_access.py, logged."""
+        from django.contrib import messages
+        from django.http import HttpResponse
+
+        from insertion.audit.models import access_record
+        from insertion.detainees.subject_access import subject_access_zip
+
+        people = list(queryset.select_related("establishment", "referent")[:2])
+        if len(people) != 1:
+            self.message_user(
+                request,
+                "Sélectionnez une seule personne pour l'export de ses données.",
+                messages.ERROR,
+            )
+            return None
+        detainee = people[0]
+        name, data = subject_access_zip(detainee)
+        access_record(
+            request=request,
+            action="personne.export_droit_acces",
+            obj=detainee,
+            detainee_id=detainee.pk,
+            establishment_id=detainee.establishment_id,
+        )
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     # Counting every person of the country again on each page is a query we do not need.
     show_full_result_count = False
 

@@ -1,0 +1,81 @@
+"""The subject-access export: everything held on one person, as JSON and PDF, from the
+back-office, scoped and access-logged."""
+
+import io
+import json
+import zipfile
+
+import pypdf
+import pytest
+from django.urls import reverse
+
+from insertion.audit.models import AccessLog
+from insertion.detainees.services import contact_record
+from insertion.release.services import referent_assign
+from tests.factories import validated_interview
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:detainees_detainee_changelist")
+
+
+@pytest.fixture
+def person(detainee_fresnes, cpip_fresnes, interviewer_fresnes, milestone_kinds):
+    referent_assign(detainee=detainee_fresnes, referent=cpip_fresnes)
+    contact_record(
+        detainee=detainee_fresnes,
+        on_date=detainee_fresnes.arrival_date,
+        kind="entretien",
+        subject="Point sur l'hébergement",
+        by=cpip_fresnes,
+    )
+    validated_interview(detainee=detainee_fresnes, by=interviewer_fresnes)
+    return detainee_fresnes
+
+
+def export(client, *people):
+    return client.post(
+        CHANGELIST,
+        {"action": "export_subject_access", "_selected_action": [p.pk for p in people]},
+    )
+
+
+def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
+    client.force_login(superuser)
+    response = export(client, person)
+    assert response["Content-Type"] == "application/zip"
+    assert f"droit-acces-{person.ecrou_number}-" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    data = json.loads(archive.read("donnees.json"))
+    assert data["personne"]["nom"] == "Lefèvre"
+    assert data["contacts"][0]["objet"] == "Point sur l'hébergement"
+    assert len(data["plan_de_sortie"]["jalons"]) > 10
+    assert data["entretiens"][0]["versions"][0]["numero"] == 1
+    assert data["syntheses"][0]["version"] == 1
+    reader = pypdf.PdfReader(io.BytesIO(archive.read("donnees.pdf")))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "LEFÈVRE Hélène" in text and "Point sur l'hébergement" in text
+    assert "page 1 /" in text
+    line = AccessLog.objects.get(action="personne.export_droit_acces")
+    assert (line.user, line.detainee_id) == (superuser, person.pk)
+
+
+def test_one_person_at_a_time(client, superuser, person, detainee_lyon):
+    client.force_login(superuser)
+    response = export(client, person, detainee_lyon)
+    assert response.status_code == 302
+    assert not AccessLog.objects.filter(action="personne.export_droit_acces").exists()
+
+
+def test_an_operator_exports_only_the_people_of_their_prisons(client, person, detainee_lyon):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    operator = UserFactory(manager=True, is_staff=True, establishments=[person.establishment])
+    operator.user_permissions.set(Permission.objects.filter(codename="view_detainee"))
+    client.force_login(operator)
+    response = export(client, detainee_lyon)
+    # The person of Lyon is not in the operator's list: nothing is exported.
+    assert response.status_code in (200, 302)
+    assert response.get("Content-Type") != "application/zip"
