@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("insertion.core.urls")),
     path("", include("insertion.accounts.urls")),
     path("personnes/", include("insertion.detainees.urls")),
+    path("", include("insertion.dashboard.caseload_urls")),
+    path("", include("insertion.release.urls")),
     path("pilotage/", include("insertion.dashboard.urls")),
     path("etablissements/", include("insertion.establishments.urls")),
     path("", include("entretiens.urls")),

@@ -16,6 +16,9 @@ def _page_urls(detainee):
         "establishments": reverse("dashboard:establishments"),
         "national": reverse("dashboard:national"),
         "syntheses": reverse("entretiens:syntheses"),
+        "caseload": reverse("caseload:dashboard"),
+        "caseload_export": reverse("caseload:export"),
+        "team": reverse("caseload:team"),
     }
 
 
@@ -26,6 +29,9 @@ ALLOWED = {
     "establishments": {"manager"},
     "national": {"national"},
     "syntheses": {"prison_team", "manager"},
+    "caseload": {"cpip", "manager"},
+    "caseload_export": {"cpip", "manager"},
+    "team": {"manager"},
 }
 
 
@@ -42,7 +48,17 @@ def users(cpip_fresnes, interviewer_fresnes, prison_team_fresnes, manager_fresne
 
 @pytest.mark.parametrize(
     "name",
-    ["home", "detainee_list", "detainee_detail", "establishments", "national", "syntheses"],
+    [
+        "home",
+        "detainee_list",
+        "detainee_detail",
+        "establishments",
+        "national",
+        "syntheses",
+        "caseload",
+        "caseload_export",
+        "team",
+    ],
 )
 def test_anonymous_user_is_sent_to_the_login_page(client, detainee_fresnes, name):
     url = _page_urls(detainee_fresnes)[name]
@@ -75,7 +91,7 @@ def test_each_role_is_allowed_or_forbidden(client, users, detainee_fresnes, name
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("cpip", "detainees:list"),
+        ("cpip", "caseload:dashboard"),
         ("interviewer", "entretiens:worklist"),
         ("prison_team", "entretiens:syntheses"),
         ("manager", "dashboard:establishments"),
@@ -95,7 +111,11 @@ def test_home_sends_a_back_office_operator_to_the_admin(client, superuser):
 
 
 def test_account_without_role_gets_a_french_403(client, django_user_model):
-    user = django_user_model.objects.create_user("sansrole@test.insertion.fr", "x" * 14)
+    from django.utils import timezone
+
+    user = django_user_model.objects.create_user(
+        "sansrole@test.insertion.fr", "x" * 14, charter_accepted_at=timezone.now()
+    )
     client.force_login(user)
     response = client.get(reverse("core:home"))
     assert response.status_code == 403
@@ -119,6 +139,16 @@ def test_cpip_of_another_prison_does_not_see_the_person_in_the_list(
     content = client.get(reverse("detainees:list")).content.decode()
     assert "GARNIER Louis" in content
     assert "LEFÈVRE Hélène" not in content
+
+
+def test_cpip_of_another_prison_does_not_see_the_person_in_the_caseload(
+    client, cpip_lyon, detainee_fresnes, detainee_lyon
+):
+    client.force_login(cpip_lyon)
+    for params in ({}, {"perimetre": "etablissement"}):
+        content = client.get(reverse("caseload:dashboard"), params).content.decode()
+        assert "GARNIER Louis" in content
+        assert "LEFÈVRE Hélène" not in content
 
 
 def test_manager_sees_only_the_counts_of_their_establishments(
@@ -158,7 +188,7 @@ def test_wrong_password_shows_a_french_error_and_keeps_the_email(client, cpip_fr
 def test_login_is_case_insensitive_on_the_email(client, cpip_fresnes, password):
     response = client.post(LOGIN, {"username": cpip_fresnes.email.upper(), "password": password})
     assert response.status_code == 302
-    assert response["Location"] == reverse("detainees:list")
+    assert response["Location"] == reverse("caseload:dashboard")
 
 
 def test_server_error_page_is_french_and_shows_no_trace(rf):

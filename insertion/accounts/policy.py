@@ -21,10 +21,15 @@ SYNTHESIS_READERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
 INTERVIEW_WRITERS = frozenset({Role.INTERVIEWER})
 INTERVIEW_READERS = frozenset({Role.CPIP, Role.MANAGER, Role.PRISON_TEAM})
 ESTABLISHMENT_STATISTICS_READERS = frozenset({Role.MANAGER})
+# Release preparation: the caseload dashboard and the plans are read by CPIP and managers; a plan
+# is changed by the CPIP referent of the person only (`may_edit_plan`); managers reassign.
+CASELOAD_READERS = frozenset({Role.CPIP, Role.MANAGER})
+PLAN_READERS = frozenset({Role.CPIP, Role.MANAGER})
+TEAM_MANAGERS = frozenset({Role.MANAGER})
 NATIONAL_STATISTICS_READERS = frozenset({Role.NATIONAL})
 
 _LANDING_URL_NAMES = {
-    Role.CPIP: "detainees:list",
+    Role.CPIP: "caseload:dashboard",
     Role.INTERVIEWER: "entretiens:worklist",
     Role.PRISON_TEAM: "entretiens:syntheses",
     Role.MANAGER: "dashboard:establishments",
@@ -44,6 +49,16 @@ def landing_url(user) -> str | None:
     if user.is_staff:
         return reverse("admin:index")
     return None
+
+
+def may_edit_plan(user, detainee) -> bool:
+    """The CPIP referent of a person held changes their release plan and records contacts."""
+    return (
+        user.is_authenticated
+        and user.role == Role.CPIP
+        and detainee.referent_id == user.pk
+        and not detainee.is_released
+    )
 
 
 def role_required(roles):

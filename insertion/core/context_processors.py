@@ -10,6 +10,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    if user.role == Role.CPIP:
+        items.append(("Mon portefeuille", reverse("caseload:dashboard")))
     if user.role == Role.INTERVIEWER:
         items.append(("Entretiens", reverse("entretiens:worklist")))
     if user.role in PERSON_READERS:
@@ -18,6 +20,8 @@ def navigation(request) -> dict:
         items.append(("Synthèses", reverse("entretiens:syntheses")))
     if user.role == Role.MANAGER:
         items.append(("Mes établissements", reverse("dashboard:establishments")))
+        items.append(("Portefeuilles", reverse("caseload:dashboard")))
+        items.append(("Équipe", reverse("caseload:team")))
         items.append(("Destinataires des synthèses", reverse("establishments:recipients")))
     if user.role == Role.NATIONAL:
         items.append(("Statistiques nationales", reverse("dashboard:national")))

@@ -164,11 +164,15 @@ def detainee_release(*, detainee: Detainee, on_date: datetime.date, kind: str, b
     """Record the actual release: dry release or release under an arrangement."""
     detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
     if detainee.is_released:
-        raise ValidationError("La libération de cette personne est déjà enregistrée.")
+        raise ValidationError(
+            "La libération de cette personne est déjà enregistrée.", code="released"
+        )
     if kind not in ReleaseKind.values:
-        raise ValidationError("Type de sortie inconnu.")
+        raise ValidationError("Type de sortie inconnu.", code="kind")
     if on_date < detainee.arrival_date:
-        raise ValidationError("La date de libération précède l'arrivée dans l'établissement.")
+        raise ValidationError(
+            "La date de libération précède l'arrivée dans l'établissement.", code="on_date"
+        )
     detainee.incarcerations.filter(departure_date__isnull=True).update(
         departure_date=on_date, departure_reason=DepartureReason.RELEASE
     )
@@ -192,15 +196,17 @@ def contact_record(
     """A dated contact of the CPIP with the person (entretien, courrier, téléphone, visio)."""
     subject = " ".join(subject.split())
     if kind not in ContactKind.values:
-        raise ValidationError("Type de contact inconnu.")
+        raise ValidationError("Type de contact inconnu.", code="kind")
     if not subject:
-        raise ValidationError("Indiquez l'objet du contact.")
+        raise ValidationError("Indiquez l'objet du contact.", code="subject")
     if len(subject) > CONTACT_SUBJECT_MAX:
-        raise ValidationError(f"L'objet tient en {CONTACT_SUBJECT_MAX} caractères au plus.")
+        raise ValidationError(
+            f"L'objet tient en {CONTACT_SUBJECT_MAX} caractères au plus.", code="subject"
+        )
     if on_date > timezone.localdate():
-        raise ValidationError("La date du contact ne peut pas être dans le futur.")
+        raise ValidationError("La date du contact ne peut pas être dans le futur.", code="on_date")
     if on_date < detainee.custody_start:
-        raise ValidationError("La date du contact précède l'incarcération.")
+        raise ValidationError("La date du contact précède l'incarcération.", code="on_date")
     return Contact.objects.create(
         detainee=detainee, on_date=on_date, kind=kind, subject=subject, by=by
     )

@@ -1,14 +1,17 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from insertion.accounts.policy import (
     INTERVIEW_WRITERS,
     PERSON_READERS,
+    PLAN_READERS,
     SENTENCE_READERS,
     role_required,
 )
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
+from insertion.release.views import plan_context
 
 PAGE_SIZE = 50
 SORTS = {
@@ -68,24 +71,44 @@ def detainee_list(request):
 @role_required(PERSON_READERS)
 def detainee_detail(request, pk: int):
     user = request.user
-    detainee = get_object_or_404(
-        Detainee.objects.visible_to(user).select_related("establishment", "referent"), pk=pk
-    )
+    today = timezone.localdate()
+    reads_plan = user.role in PLAN_READERS
+    people = Detainee.objects.visible_to(user).select_related("establishment", "referent")
+    if reads_plan:
+        # The plan's progress reads the readiness rule's own annotations (readiness.py).
+        people = people.with_readiness(today).select_related("release_plan")
+    detainee = get_object_or_404(people, pk=pk)
     shows_sentence = user.role in SENTENCE_READERS
+    incarcerations = list(
+        detainee.incarcerations.select_related("establishment").order_by("arrival_date", "pk")
+    )
     context = {
         "detainee": detainee,
         # The interview of the current stay (or the last validated one): status for everyone
         # who opens the page, a link when the user may read or write it.
         "interview": detainee.interviews.order_by("-version", "-arrival_date", "-pk").first(),
         "writes_interviews": user.role in INTERVIEW_WRITERS,
-        "incarcerations": detainee.incarcerations.select_related("establishment").order_by(
-            "arrival_date", "pk"
-        ),
+        "incarcerations": incarcerations,
         "shows_sentence": shows_sentence,
+        "reads_plan": reads_plan,
     }
     if shows_sentence:
-        context["release_date_changes"] = detainee.release_date_changes.select_related(
-            "changed_by"
-        ).order_by("-changed_on", "-pk")
-        context["arrangements"] = detainee.arrangements.order_by("-requested_on", "-pk")
+        context["release_date_changes"] = list(
+            detainee.release_date_changes.select_related("changed_by").order_by(
+                "-changed_on", "-pk"
+            )
+        )
+        context["arrangements"] = list(detainee.arrangements.order_by("-requested_on", "-pk"))
+    if reads_plan:
+        context.update(
+            plan_context(
+                user=user,
+                detainee=detainee,
+                today=today,
+                incarcerations=incarcerations,
+                release_date_changes=context.get("release_date_changes", []),
+                arrangements=context.get("arrangements", []),
+                show_all_contacts=request.GET.get("contacts") == "tous",
+            )
+        )
     return render(request, "detainees/detainee_detail.html", context)

@@ -10,7 +10,7 @@ from tests.e2e.conftest import OUTPUT, login
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 DEMO_ACCOUNTS = {
-    "cpip@demo.insertion.fr": "/personnes/",
+    "cpip@demo.insertion.fr": "/portefeuille/",
     "afpa@demo.insertion.fr": "/entretiens/",
     "equipe@demo.insertion.fr": "/syntheses/",
     "direction@demo.insertion.fr": "/pilotage/etablissements/",
@@ -42,6 +42,11 @@ def test_demo_cpip_reaches_the_person_list_of_their_establishment(demo_server, b
         assert page.locator("h1").inner_text() == "Connexion à Insertion"
         page.screenshot(path=OUTPUT / "login.png", full_page=True)
         login(page, demo_server, "cpip@demo.insertion.fr")
+        # The CPIP lands on their caseload; the person list is one click away in the menu.
+        assert page.title() == "Mon portefeuille — Insertion"
+        page.locator("#fr-navigation").get_by_role("link", name="Personnes détenues").click()
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{demo_server}/personnes/"
         assert page.title() == "Personnes détenues — Insertion"
         rows = page.locator("table tbody tr")
         assert rows.count() > 0

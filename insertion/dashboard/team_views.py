@@ -1,0 +1,117 @@
+"""The manager's team view (/equipe/): the caseload of each CPIP, the people without referent,
+and the bulk reassignment of referents (choose, confirm, done)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from insertion.accounts.models import Role
+from insertion.accounts.policy import TEAM_MANAGERS, role_required
+from insertion.dashboard.caseload import (
+    PAGE_SIZE,
+    TEAM_RELEASE_DAYS,
+    reassignment_problems,
+    reassignment_targets,
+    team_people,
+    team_table,
+)
+from insertion.detainees.models import Detainee
+from insertion.release.services import referents_reassign
+
+
+def _team_url(followed_by: str = "") -> str:
+    url = reverse("caseload:team")
+    return f"{url}?suivies_par={followed_by}" if followed_by else url
+
+
+@require_GET
+@role_required(TEAM_MANAGERS)
+def team_overview(request):
+    user = request.user
+    table = team_table(user, today=timezone.localdate())
+    referents = [row.referent for row in table.rows]
+    followed_by = request.GET.get("suivies_par", "")
+    if not (followed_by.isdigit() and int(followed_by) in {r.pk for r in referents}):
+        followed_by = ""
+    people = team_people(user, referent_id=int(followed_by) if followed_by else None)
+    context = {
+        "table": table,
+        "release_days": TEAM_RELEASE_DAYS,
+        "referents": referents,
+        "followed_by": followed_by,
+        "followed_by_name": next(
+            (r.get_full_name() for r in referents if str(r.pk) == followed_by), ""
+        ),
+        "targets": [
+            row.referent
+            for row in table.rows
+            if row.works_here and row.referent.is_active and row.referent.role == Role.CPIP
+        ],
+        "page_obj": Paginator(people, PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+    template = "dashboard/team.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#people"
+    return render(request, template, context)
+
+
+@role_required(TEAM_MANAGERS)
+def team_reassign(request):
+    """POST the people and the target CPIP: a confirmation page; POST again with `confirmer`:
+    the reassignment, all or nothing. People the manager does not reach answer 404."""
+    if request.method != "POST":
+        return redirect("caseload:team")
+    user = request.user
+    followed_by = request.POST.get("suivies_par", "")
+    back = _team_url(followed_by if followed_by.isdigit() else "")
+    ids = request.POST.getlist("personnes")
+    if not all(value.isdigit() for value in ids):
+        raise Http404
+    ids = {int(value) for value in ids}
+    people = list(
+        Detainee.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("establishment", "referent")
+        .order_by("last_name", "first_name", "pk")
+    )
+    if len(people) != len(ids):
+        raise Http404
+    if not people:
+        messages.error(request, "Cochez au moins une personne à réattribuer.")
+        return redirect(back)
+    target_id = request.POST.get("cpip", "")
+    target = (
+        reassignment_targets(user).filter(pk=int(target_id)).first()
+        if target_id.isdigit()
+        else None
+    )
+    if target is None:
+        messages.error(request, "Choisissez le CPIP à qui confier ces personnes.")
+        return redirect(back)
+
+    problems = reassignment_problems(people, target)
+    if request.POST.get("confirmer") and not problems:
+        try:
+            count = referents_reassign(detainees=people, referent=target, by=user)
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            messages.success(
+                request,
+                f"{count} personne{'s' if count > 1 else ''} "
+                f"confiée{'s' if count > 1 else ''} à {target.get_full_name()}.",
+            )
+            return redirect(back)
+    context = {
+        "people": people,
+        "target": target,
+        "problems": problems,
+        "followed_by": followed_by if followed_by.isdigit() else "",
+        "back": back,
+    }
+    return render(request, "dashboard/team_confirm.html", context)
