@@ -26,6 +26,9 @@ PAGES = [
     "interview_form",
     "interview_verify",
     "interview_read",
+    "dashboard_cpip",
+    "dashboard_manager",
+    "person_page",
 ]
 
 # With the delivery tests, on one xdist worker (`make test`); without xdist the marker is unknown.

@@ -314,4 +314,68 @@ class Command(BaseCommand):
             pages.append(
                 Page("interview_read", "Entretien validé (lecture)", url, interviewer, 150)
             )
+        return pages + self.release_pages()
+
+    @staticmethod
+    def release_pages() -> list[Page]:
+        """The CPIP of the largest caseload (120 people in the national data set: the demo
+        CPIP), the manager of the establishment closest to 900 people held, and the person page
+        of the CPIP's person with the most milestones, contacts and DLP changes."""
+        from insertion.detainees.models import Detainee
+
+        held = Count("caseload", filter=Q(caseload__release_date__isnull=True))
+        cpip = (
+            User.objects.filter(role=Role.CPIP, is_active=True)
+            .annotate(people=held)
+            .order_by("-people", "pk")
+            .first()
+        )
+        pages = []
+        if cpip is None or not cpip.people:
+            return pages
+        dashboard = reverse("caseload:dashboard")
+        pages.append(
+            Page(
+                "dashboard_cpip",
+                f"Portefeuille d'un CPIP ({cpip.people} personnes)",
+                dashboard,
+                cpip,
+                150,
+            )
+        )
+        sizes = (
+            Establishment.objects.annotate(
+                held=Count("detainees", filter=Q(detainees__release_date__isnull=True))
+            )
+            .filter(held__gt=0)
+            .values_list("pk", "held")
+        )
+        if sizes:
+            target_pk, target_held = min(sizes, key=lambda row: (abs(row[1] - 900), row[0]))
+            # A manager of that establishment alone if there is one (the national data set
+            # has one per establishment), else the one attached to the fewest.
+            attached_here = User.objects.filter(establishments=target_pk).values("pk")
+            managers = User.objects.filter(
+                role=Role.MANAGER, is_active=True, pk__in=attached_here
+            ).annotate(attached=Count("establishments", distinct=True))
+            manager = managers.order_by("attached", "pk").first()
+            if manager is not None:
+                label = f"Portefeuilles d'un établissement ({target_held} personnes), encadrement"
+                pages.append(Page("dashboard_manager", label, dashboard, manager, 400))
+        person = (
+            Detainee.objects.held()
+            .filter(referent=cpip)
+            .annotate(
+                size=Count("release_plan__milestones", distinct=True)
+                + Count("contacts", distinct=True)
+                + Count("release_date_changes", distinct=True)
+            )
+            .order_by("-size", "pk")
+            .first()
+        )
+        if person is not None:
+            url = reverse("detainees:detail", args=[person.pk])
+            pages.append(
+                Page("person_page", "Page d'une personne (plan de sortie)", url, cpip, 150)
+            )
         return pages
