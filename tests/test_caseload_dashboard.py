@@ -599,9 +599,10 @@ def caseload(establishment, referent, count: int) -> None:
         received_synthesis(person)
 
 
-# session, user, the user's establishments, counters, count, page
-DASHBOARD_QUERIES = 6
-EXPORT_QUERIES = 5  # session, user, establishments, the rows, the access log
+# session, user, the second factor's device, the user's establishments, counters, count, page
+DASHBOARD_QUERIES = 7
+# session, user, device, establishments, the rows, the access log
+EXPORT_QUERIES = 6
 
 
 @pytest.mark.parametrize("size", [2, 120])

@@ -137,7 +137,7 @@ def test_person_list_query_count_does_not_grow_with_rows(client, cpip_fresnes, f
     with_two = _count_queries(client, url)
     DetaineeFactory.create_batch(38, establishment=lyon, referent=cpip_fresnes)
     with_forty = _count_queries(client, url)
-    assert with_two == with_forty == 6
+    assert with_two == with_forty == 7  # 6, and the second factor's device
 
 
 def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes, fresnes):
@@ -157,7 +157,7 @@ def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes
     # 8 for the identity, stays, DLP and arrangements; 4 for the plan readers' part of a person
     # without plan (contacts, unread alerts, interview versions and syntheses of the frise).
     # With a plan, 3 more: tests/test_person_plan.py.
-    assert counts[small.pk] == counts[big.pk] == 12
+    assert counts[small.pk] == counts[big.pk] == 13  # and the second factor's device
 
 
 def test_dashboard_query_counts_do_not_grow_with_establishments(client, national_user):
@@ -168,4 +168,4 @@ def test_dashboard_query_counts_do_not_grow_with_establishments(client, national
     for establishment in EstablishmentFactory.create_batch(20):
         DetaineeFactory(establishment=establishment)
     many = _count_queries(client, url)
-    assert few == many == 5
+    assert few == many == 6  # 5, and the second factor's device

@@ -128,8 +128,9 @@ def test_a_manager_of_two_prisons_sees_both(client, manager_fresnes, direction_f
     assert _add_url(melun) in page
 
 
-# Session, user, the user's establishments, the establishments, their recipients.
-LIST_QUERIES = 5
+# Session, user, the second factor's device, the user's establishments, the establishments,
+# their recipients.
+LIST_QUERIES = 6
 
 
 def test_list_query_count_does_not_grow_with_recipients(

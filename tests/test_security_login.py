@@ -26,15 +26,14 @@ GUARD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _guarded(settings):
-    """The account guard as production runs it (after authentication and messages)."""
-    middleware = [m for m in settings.MIDDLEWARE if m not in GUARD]
-    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
-    middleware.insert(auth + 1, GUARD[0])
-    messages = middleware.index("django.contrib.messages.middleware.MessageMiddleware")
-    middleware.insert(messages + 1, GUARD[1])
-    settings.MIDDLEWARE = middleware
+def test_the_guard_runs_on_every_request():
+    from insertion import settings as project_settings
+
+    middleware = project_settings.MIDDLEWARE
+    assert set(GUARD) <= set(middleware)
+    assert middleware.index(GUARD[0]) > middleware.index(
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    )
 
 
 def login(client, email, password=PASSWORD):

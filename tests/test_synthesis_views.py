@@ -290,9 +290,10 @@ def test_htmx_redraws_the_results_only(client, prison_team_fresnes, synthesis):
     assert "<h1>" not in page
 
 
-# Session, user, the user's establishments (scoping), the establishment filter, the
-# paginator's count, the page of rows (person, stay, version, establishment, replaced one).
-LIST_QUERIES = 6
+# Session, user, the second factor's device, the user's establishments (scoping), the
+# establishment filter, the paginator's count, the page of rows (person, stay, version,
+# establishment, replaced one).
+LIST_QUERIES = 7
 
 
 def _many_syntheses(count: int, establishments) -> None:
@@ -388,7 +389,7 @@ def test_the_interview_page_says_when_there_is_no_recipient(
 # Session, user, the interview (person, stay, establishment…), its answers (7 kinds of rows
 # and the stays), the versions, the user's establishments, the syntheses, their deliveries.
 # 15 to read, plus the line of the access log (entretien.consultation).
-INTERVIEW_PAGE_QUERIES = {"interviewer_fresnes": 16, "prison_team_fresnes": 16}
+INTERVIEW_PAGE_QUERIES = {"interviewer_fresnes": 17, "prison_team_fresnes": 17}
 
 
 @pytest.mark.parametrize("who", sorted(INTERVIEW_PAGE_QUERIES))

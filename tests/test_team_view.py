@@ -321,9 +321,9 @@ def test_nobody_chosen_says_so(client, team, manager_fresnes, cpip_fresnes):
 
 # Query counts ------------------------------------------------------------------------------
 
-# session, user, the manager's establishments, the counts by referent, the CPIP and their
-# establishments, and the people to reassign: their count and their page.
-TEAM_QUERIES = 8
+# session, user, the second factor's device, the manager's establishments, the counts by
+# referent, the CPIP and their establishments, and the people to reassign: their count and page.
+TEAM_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [2, 40])

@@ -613,11 +613,12 @@ def test_the_worklist_never_lists_other_establishments(client, interviewer_lyon,
 
 # Query counts ------------------------------------------------------------------------------
 
-# Session, user, the user's establishments (scoping), the establishment filter, the counters,
+# Session, user, the second factor's device, the user's establishments (scoping), the
+# establishment filter, the counters,
 # the synthesis counters, the paginator's count, the page of rows.
-WORKLIST_QUERIES = 8
+WORKLIST_QUERIES = 9
 # The fragment redraws the results only: no counters.
-FRAGMENT_QUERIES = 6
+FRAGMENT_QUERIES = 7
 
 
 def _mixed_interviews(count: int, establishments, interviewer) -> None:
