@@ -1,0 +1,225 @@
+"""The access matrix, generated from the project's URL patterns (issue 6, least privilege).
+
+Every URL pattern of the project is declared in MATRIX with the roles that may use it; the test
+fails when a URL is added without its line. For each URL: anonymous → the login page; each role
+→ through (anything but 403, 404, 500) or 403; for a URL about an object of Fresnes, a user of
+another prison with a role that may use it → 404. POST-only URLs are tried with an empty POST
+(refused as invalid by the allowed roles, never carried out). The back-office (`admin:`) has its
+own checks: staff status, model permissions and establishment scoping (tests/test_admin.py).
+"""
+
+import datetime
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from entretiens.choices import SynthesisStatus
+from entretiens.models import Synthesis
+from insertion.detainees.services import release_date_change
+from insertion.establishments.models import RecipientRole, SynthesisRecipient
+from insertion.release.models import ReleaseAlert
+from insertion.release.services import referent_assign
+from tests.factories import DetaineeFactory, InterviewFactory, UserFactory, validated_interview
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("cpip", "interviewer", "prison_team", "manager", "national")
+EVERYONE = frozenset(ROLES)
+PERSON_READERS = frozenset({"cpip", "interviewer", "manager"})
+INTERVIEW_READERS = frozenset({"cpip", "interviewer", "manager", "prison_team"})
+
+
+@dataclass(frozen=True)
+class Route:
+    allowed: frozenset
+    method: str = "get"
+    target: str | None = None  # the object of Fresnes the URL is about (see `world`)
+    public: bool = False
+
+
+def _detainee(w):
+    return {"pk": w["person"].pk}
+
+
+def _milestone(w):
+    return {"pk": w["person"].pk, "milestone_pk": w["milestone"].pk}
+
+
+MATRIX = {
+    "core:home": Route(EVERYONE),
+    "accounts:login": Route(EVERYONE, public=True),
+    "accounts:logout": Route(EVERYONE, method="post"),
+    "accounts:otp_verify": Route(EVERYONE),
+    "accounts:otp_setup": Route(EVERYONE),
+    "accounts:otp_backup_codes": Route(EVERYONE),
+    "accounts:charter": Route(EVERYONE),
+    "accounts:password_change": Route(EVERYONE),
+    "detainees:list": Route(PERSON_READERS),
+    "detainees:detail": Route(PERSON_READERS, target="person"),
+    "caseload:dashboard": Route(frozenset({"cpip", "manager"})),
+    "caseload:export": Route(frozenset({"cpip", "manager"})),
+    "caseload:team": Route(frozenset({"manager"})),
+    "caseload:reassign": Route(frozenset({"manager"}), method="post"),
+    # Plan writes: the CPIP referent only; the release: the referent and the managers.
+    "release:milestone_create": Route(frozenset({"cpip"}), method="post", target="person"),
+    "release:milestone_status": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "release:milestone_edit": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "release:milestone_reorder": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "release:milestone_note": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "release:contact_create": Route(frozenset({"cpip"}), method="post", target="person"),
+    "release:alert_mark_seen": Route(frozenset({"cpip"}), method="post", target="alert"),
+    "release:release_record": Route(frozenset({"cpip", "manager"}), target="person"),
+    "dashboard:establishments": Route(frozenset({"manager"})),
+    "dashboard:national": Route(frozenset({"national"})),
+    "establishments:recipients": Route(frozenset({"manager"})),
+    "establishments:recipient_add": Route(frozenset({"manager"}), target="establishment"),
+    "establishments:recipient_edit": Route(frozenset({"manager"}), target="recipient"),
+    "establishments:recipient_remove": Route(frozenset({"manager"}), target="recipient"),
+    "entretiens:syntheses": Route(frozenset({"prison_team", "manager"})),
+    "entretiens:synthesis_pdf": Route(
+        frozenset({"prison_team", "manager", "interviewer", "cpip"}), target="synthesis"
+    ),
+    "entretiens:worklist": Route(frozenset({"interviewer"})),
+    "entretiens:interview": Route(INTERVIEW_READERS, target="validated"),
+    "entretiens:verify": Route(frozenset({"interviewer"}), target="draft"),
+    "entretiens:validate": Route(frozenset({"interviewer"}), method="post", target="draft"),
+    "entretiens:rectify": Route(frozenset({"interviewer"}), target="validated"),
+    "entretiens:postpone": Route(frozenset({"interviewer"}), target="draft"),
+    "entretiens:not_done": Route(frozenset({"interviewer"}), target="draft"),
+    "entretiens:reopen": Route(frozenset({"interviewer"}), target="draft"),
+}
+
+# How each kind of object goes into its URL.
+KWARGS = {
+    None: lambda w: {},
+    "person": _detainee,
+    "milestone": _milestone,
+    "alert": lambda w: {"pk": w["person"].pk, "alert_pk": w["alert"].pk},
+    "establishment": lambda w: {"establishment_pk": w["fresnes"].pk},
+    "recipient": lambda w: {"pk": w["recipient"].pk},
+    "synthesis": lambda w: {"pk": w["synthesis"].pk},
+    "validated": lambda w: {"pk": w["validated"].pk},
+    "draft": lambda w: {"pk": w["draft"].pk},
+}
+# Not ours: Django's back-office (its own checks) and the favicon redirect (public, no data).
+OUTSIDE = {"admin"}
+
+
+def project_url_names() -> set[str]:
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner in OUTSIDE:
+                    continue
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns, None))
+
+
+@pytest.fixture
+def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, milestone_kinds):
+    """A person of Fresnes followed by cpip_fresnes, with a plan, an alert, a validated interview
+    and its synthesis PDF; a draft interview of another person; a synthesis recipient."""
+    today = timezone.localdate()
+    person = DetaineeFactory(
+        establishment=fresnes, expected_release_date=today + datetime.timedelta(200)
+    )
+    referent_assign(detainee=person, referent=cpip_fresnes)
+    release_date_change(
+        detainee=person, new_date=today + datetime.timedelta(100), reason="reduction"
+    )
+    validated = validated_interview(detainee=person, by=interviewer_fresnes)
+    synthesis = validated.syntheses.get()
+    synthesis.pdf.save("matrice.pdf", io.BytesIO(b"%PDF-1.7 fictif"), save=False)
+    Synthesis.objects.filter(pk=synthesis.pk).update(
+        pdf=synthesis.pdf.name, status=SynthesisStatus.DELIVERED, sha256="0" * 64
+    )
+    draft = InterviewFactory(draft=True, detainee=DetaineeFactory(establishment=fresnes))
+    recipient = SynthesisRecipient.objects.create(
+        establishment=fresnes,
+        email="direction@fresnes.test.insertion.fr",
+        role=RecipientRole.DIRECTION,
+    )
+    return {
+        "fresnes": fresnes,
+        "lyon": lyon,
+        "person": person,
+        "milestone": person.release_plan.milestones.order_by("position").first(),
+        "alert": ReleaseAlert.objects.get(detainee=person),
+        "validated": validated,
+        "synthesis": synthesis,
+        "draft": draft,
+        "recipient": recipient,
+    }
+
+
+@pytest.fixture
+def fresnes_users(
+    cpip_fresnes, interviewer_fresnes, prison_team_fresnes, manager_fresnes, national_user
+):
+    return {
+        "cpip": cpip_fresnes,
+        "interviewer": interviewer_fresnes,
+        "prison_team": prison_team_fresnes,
+        "manager": manager_fresnes,
+        "national": national_user,
+    }
+
+
+def url_of(name: str, world) -> str:
+    return reverse(name, kwargs=KWARGS[MATRIX[name].target](world))
+
+
+def call(client, name: str, world):
+    url = url_of(name, world)
+    response = getattr(client, MATRIX[name].method)(url)
+    if getattr(response, "streaming", False):
+        response.close()  # a served file (the synthesis PDF)
+    return response, url
+
+
+def test_every_url_of_the_project_is_in_the_matrix():
+    names = project_url_names()
+    assert names - set(MATRIX) == set(), "URL sans ligne dans la matrice d'accès"
+    assert set(MATRIX) - names == set(), "ligne de la matrice sans URL"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, route in MATRIX.items() if not route.public))
+def test_anonymous_is_sent_to_the_login_page(client, world, name):
+    response, url = call(client, name, world)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_is_let_through_or_forbidden(client, world, fresnes_users, name, role):
+    client.force_login(fresnes_users[role])
+    response, _ = call(client, name, world)
+    if role in MATRIX[name].allowed:
+        assert response.status_code not in (403, 404, 500), response.status_code
+    else:
+        assert response.status_code == 403
+
+
+OBJECT_CASES = sorted(
+    (name, role)
+    for name, route in MATRIX.items()
+    if route.target
+    for role in route.allowed
+    if role != "national"
+)
+
+
+@pytest.mark.parametrize(("name", "role"), OBJECT_CASES)
+def test_a_user_of_another_prison_gets_404(client, world, name, role):
+    other = UserFactory(role=role, establishments=[world["lyon"]])
+    client.force_login(other)
+    response, _ = call(client, name, world)
+    assert response.status_code == 404
