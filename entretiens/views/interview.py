@@ -33,6 +33,7 @@ from entretiens.timeline import events_from_data, timeline_svg, timeline_text
 from entretiens.views.syntheses import is_downloadable
 from insertion.accounts.policy import INTERVIEW_READERS, INTERVIEW_WRITERS, role_required
 from insertion.audit.models import access_record
+from insertion.core.text import parse_id
 from insertion.detainees.models import Incarceration
 
 ROW_SECTIONS = {
@@ -137,7 +138,7 @@ def _edit_session(request) -> str:
 
 def _lock_version(request) -> int | None:
     value = request.POST.get("lock_version", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 def _parse_action(request) -> tuple[str, str, int | None]:
@@ -147,7 +148,7 @@ def _parse_action(request) -> tuple[str, str, int | None]:
     kind, _, row = rest.partition(":")
     if name in ("add", "remove") and kind not in ROW_MODELS:
         name = "save"
-    return name, kind, int(row) if row.isdigit() else None
+    return name, kind, parse_id(row)
 
 
 @role_required(INTERVIEW_WRITERS | INTERVIEW_READERS)

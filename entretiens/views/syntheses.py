@@ -16,7 +16,7 @@ from entretiens.models import Synthesis
 from insertion.accounts.models import Role
 from insertion.accounts.policy import INTERVIEW_WRITERS, SYNTHESIS_READERS, role_required
 from insertion.audit.models import access_record
-from insertion.core.text import normalize_search
+from insertion.core.text import normalize_search, parse_id
 from insertion.establishments.models import Establishment
 
 PAGE_SIZE = 50
@@ -38,7 +38,7 @@ def synthesis_list(request):
     syntheses = Synthesis.objects.visible_to(user)
 
     establishment_id = request.GET.get("etablissement", "")
-    if establishment_id.isdigit() and int(establishment_id) in {e.pk for e in establishments}:
+    if parse_id(establishment_id) in {e.pk for e in establishments}:
         syntheses = syntheses.filter(establishment_id=int(establishment_id))
     else:
         establishment_id = ""

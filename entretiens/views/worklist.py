@@ -23,6 +23,7 @@ from entretiens.models import Interview, InterviewQuerySet, Synthesis
 from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
 from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
+from insertion.core.text import parse_id
 from insertion.establishments.models import Establishment
 
 PAGE_SIZE = 50
@@ -104,7 +105,7 @@ def worklist(request):
     interviews = _filtered(visible, status, today, since)
 
     establishment_id = request.GET.get("etablissement", "")
-    if establishment_id.isdigit() and int(establishment_id) in {e.pk for e in establishments}:
+    if parse_id(establishment_id) in {e.pk for e in establishments}:
         interviews = interviews.filter(establishment_id=int(establishment_id))
     else:
         establishment_id = ""

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from insertion.accounts.models import Role
 from insertion.accounts.policy import TEAM_MANAGERS, role_required
+from insertion.core.text import parse_id
 from insertion.dashboard.caseload import (
     PAGE_SIZE,
     TEAM_RELEASE_DAYS,
@@ -36,7 +37,7 @@ def team_overview(request):
     table = team_table(user, today=timezone.localdate())
     referents = [row.referent for row in table.rows]
     followed_by = request.GET.get("suivies_par", "")
-    if not (followed_by.isdigit() and int(followed_by) in {r.pk for r in referents}):
+    if parse_id(followed_by) not in {r.pk for r in referents}:
         followed_by = ""
     people = team_people(user, referent_id=int(followed_by) if followed_by else None)
     context = {
@@ -68,11 +69,12 @@ def team_reassign(request):
         return redirect("caseload:team")
     user = request.user
     followed_by = request.POST.get("suivies_par", "")
-    back = _team_url(followed_by if followed_by.isdigit() else "")
+    back = _team_url(followed_by if parse_id(followed_by) else "")
     ids = request.POST.getlist("personnes")
-    if not all(value.isdigit() for value in ids):
+    parsed = [parse_id(value) for value in ids]
+    if None in parsed:
         raise Http404
-    ids = {int(value) for value in ids}
+    ids = set(parsed)
     people = list(
         Detainee.objects.visible_to(user)
         .filter(pk__in=ids)
@@ -86,8 +88,8 @@ def team_reassign(request):
         return redirect(back)
     target_id = request.POST.get("cpip", "")
     target = (
-        reassignment_targets(user).filter(pk=int(target_id)).first()
-        if target_id.isdigit()
+        reassignment_targets(user).filter(pk=parse_id(target_id)).first()
+        if parse_id(target_id)
         else None
     )
     if target is None:
@@ -111,7 +113,7 @@ def team_reassign(request):
         "people": people,
         "target": target,
         "problems": problems,
-        "followed_by": followed_by if followed_by.isdigit() else "",
+        "followed_by": followed_by if parse_id(followed_by) else "",
         "back": back,
     }
     return render(request, "dashboard/team_confirm.html", context)

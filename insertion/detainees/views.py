@@ -9,6 +9,7 @@ from insertion.accounts.policy import (
     SENTENCE_READERS,
     role_required,
 )
+from insertion.core.text import parse_id
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
 from insertion.release.views import plan_context
@@ -37,8 +38,8 @@ def detainee_list(request):
         people = people.released()
 
     establishment_id = request.GET.get("etablissement", "")
-    if establishment_id.isdigit() and int(establishment_id) in {e.pk for e in establishments}:
-        people = people.filter(establishment_id=int(establishment_id))
+    if parse_id(establishment_id) in {e.pk for e in establishments}:
+        people = people.filter(establishment_id=parse_id(establishment_id))
     else:
         establishment_id = ""
 
