@@ -307,3 +307,20 @@ def test_the_charter_is_accepted_at_the_first_login_and_recorded(cpip_fresnes):
     cpip_fresnes.refresh_from_db()
     assert cpip_fresnes.charter_accepted_at is not None
     assert client.get(reverse("detainees:list")).status_code == 200
+
+
+def test_a_new_account_goes_through_the_second_factor_then_the_charter(cpip_fresnes):
+    cpip_fresnes.charter_accepted_at = None
+    cpip_fresnes.save()
+    client = Client()
+    login(client, cpip_fresnes.email)
+    setup = reverse("accounts:otp_setup")
+    first = client.get(reverse("detainees:list"))
+    assert first["Location"].startswith(setup)
+    # The enrolment page itself opens (no detour by the charter before the second factor).
+    assert client.get(first["Location"]).status_code == 200
+    device = TOTPDevice.objects.get(user=cpip_fresnes)
+    codes = client.post(setup, {"token": current_code(device), "next": "/personnes/"})
+    assert client.get(codes["Location"]).status_code == 200  # the backup codes, shown once
+    then = client.get("/personnes/")
+    assert then["Location"].startswith(reverse("accounts:charter"))

@@ -57,11 +57,10 @@ class AccountGuardMiddleware:
                 "connexion) : reconnectez-vous pour continuer.",
             )
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
-        for check in (self._second_factor, self._charter):
-            response = check(request, user)
-            if response is not None:
-                return response
-        return self.get_response(request)
+        # The charter comes after the second factor: its pages are let through until then.
+        if not (user.is_verified() or second_factor_exempt(user)):
+            return self._second_factor(request, user) or self.get_response(request)
+        return self._charter(request, user) or self.get_response(request)
 
     @staticmethod
     def _expired(request) -> bool:
@@ -83,8 +82,6 @@ class AccountGuardMiddleware:
         return request.path in {reverse(name) for name in ("accounts:logout", *names)}
 
     def _second_factor(self, request, user):
-        if user.is_verified() or second_factor_exempt(user):
-            return None
         pages = ("accounts:otp_verify", "accounts:otp_setup")
         if self._allowed(request, *pages):
             return None
