@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from insertion.accounts.models import Role, User
@@ -1152,6 +1152,12 @@ def seed_national(
         flush()
     counts.update(seed_syntheses(rng, pdfs="placeholder"))
     log(f"  {counts['syntheses']} synthèses ({time.monotonic() - started:.0f} s)")
+    # Millions of rows just loaded: the planner's statistics must know them before anything is
+    # measured (autovacuum would get there later; a real import ends the same way).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        log(f"  Statistiques du planificateur à jour ({time.monotonic() - started:.0f} s)")
     if caseload_sizes:
         caseload_sizes.sort()
         log(
