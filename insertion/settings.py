@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Every successful write on personal data goes to the access log (insertion/audit/).
+    "insertion.audit.middleware.WriteAccessLogMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the French lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -73,3 +73,42 @@ def test_the_back_office_shows_the_log_read_only_with_its_filters(client, superu
     assert client.get(changelist, {"q": "proxy-0123456789"}).context["cl"].result_count == 1
     change = client.get(reverse("admin:audit_accesslog_change", args=[line.pk]))
     assert b'type="submit"' not in change.content or b"_save" not in change.content
+
+
+def test_reading_a_person_page_is_logged_and_managers_reads_are_shown(
+    client, cpip_fresnes, manager_fresnes, detainee_fresnes
+):
+    url = reverse("detainees:detail", args=[detainee_fresnes.pk])
+    client.force_login(manager_fresnes)
+    client.get(url)
+    client.force_login(cpip_fresnes)
+    page = client.get(url).content.decode()
+    lines = AccessLog.objects.filter(action="personne.consultation").order_by("pk")
+    assert [(line.user, line.detainee_id) for line in lines] == [
+        (manager_fresnes, detainee_fresnes.pk),
+        (cpip_fresnes, detainee_fresnes.pk),
+    ]
+    assert "Consultations par l'encadrement" in page
+    assert manager_fresnes.get_full_name() in page
+
+
+def test_every_write_request_on_a_person_is_logged(client, cpip_fresnes, detainee_fresnes):
+    """A POST answered below 400 on a URL that changes a person's file: the contact recorded,
+    and the attempt refused over htmx (which answers 200 with the form's errors)."""
+    client.force_login(cpip_fresnes)
+    url = reverse("release:contact_create", args=[detainee_fresnes.pk])
+    refused = client.post(
+        url, {"on_date": "", "kind": "", "subject": ""}, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 200
+    client.post(
+        url,
+        {"on_date": timezone.localdate().isoformat(), "kind": "entretien", "subject": "Point"},
+    )
+    writes = AccessLog.objects.filter(action__startswith="ecriture.").order_by("pk")
+    assert [(w.action, w.detainee_id, w.user) for w in writes] == [
+        ("ecriture.release:contact_create", detainee_fresnes.pk, cpip_fresnes)
+    ] * 2
+    # A read-only page writes no such line.
+    client.get(reverse("caseload:dashboard"))
+    assert writes.count() == 2

@@ -78,7 +78,14 @@ class AccessLog(models.Model):
 
 
 def access_record(
-    *, request, action: str, obj=None, object_type="", detainee_id=None, establishment_id=None
+    *,
+    request,
+    action: str,
+    obj=None,
+    object_type="",
+    object_id=None,
+    detainee_id=None,
+    establishment_id=None,
 ):
     """Write one line of the access log for the request's user: about one object, or (obj None)
     about a kind of thing, e.g. an export (`object_type="export"`)."""
@@ -86,7 +93,7 @@ def access_record(
         user=request.user,
         action=action,
         object_type=obj._meta.model_name if obj is not None else object_type,
-        object_id=obj.pk if obj is not None else None,
+        object_id=obj.pk if obj is not None else object_id,
         detainee_id=detainee_id,
         establishment_id=establishment_id,
         ip_address=request.META.get("REMOTE_ADDR") or None,

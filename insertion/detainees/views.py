@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from insertion.accounts.models import Role
 from insertion.accounts.policy import (
     INTERVIEW_WRITERS,
     PERSON_READERS,
@@ -9,12 +10,14 @@ from insertion.accounts.policy import (
     SENTENCE_READERS,
     role_required,
 )
+from insertion.audit.models import AccessLog, access_record
 from insertion.core.text import parse_id
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
 from insertion.release.views import plan_context
 
 PAGE_SIZE = 50
+MANAGER_READS_SHOWN = 10
 SORTS = {
     "nom": ("last_name", "first_name", "pk"),
     "arrivee": ("-arrival_date", "last_name", "pk"),
@@ -111,5 +114,20 @@ def detainee_detail(request, pk: int):
                 arrangements=context.get("arrangements", []),
                 show_all_contacts=request.GET.get("contacts") == "tous",
             )
+        )
+    access_record(
+        request=request,
+        action="personne.consultation",
+        obj=detainee,
+        detainee_id=detainee.pk,
+        establishment_id=detainee.establishment_id,
+    )
+    if reads_plan:
+        # Transparency: who of the management opened this person's data lately.
+        context["manager_reads"] = list(
+            AccessLog.objects.for_detainee(detainee.pk)
+            .filter(user__role=Role.MANAGER)
+            .select_related("user")
+            .order_by("-at", "-pk")[:MANAGER_READS_SHOWN]
         )
     return render(request, "detainees/detainee_detail.html", context)
