@@ -61,6 +61,14 @@ def may_edit_plan(user, detainee) -> bool:
     )
 
 
+def may_record_release(user, detainee) -> bool:
+    """The CPIP referent records the release, and so does a manager of the establishment (the
+    person is reached through the user's establishments before this is asked)."""
+    if detainee.is_released:
+        return False
+    return may_edit_plan(user, detainee) or (user.is_authenticated and user.role == Role.MANAGER)
+
+
 def role_required(roles):
     """View decorator: 403 for a logged-in user whose role is not in `roles`."""
 

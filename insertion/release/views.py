@@ -23,8 +23,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from entretiens.models import InterviewVersion, Synthesis
-from insertion.accounts.models import Role
-from insertion.accounts.policy import PLAN_READERS, may_edit_plan, role_required
+from insertion.accounts.policy import (
+    PLAN_READERS,
+    may_edit_plan,
+    may_record_release,
+    role_required,
+)
 from insertion.detainees.models import Detainee, ReleaseKind
 from insertion.detainees.services import contact_record, detainee_release
 from insertion.release import frise
@@ -73,13 +77,6 @@ STATUS_BADGES = {
     MilestoneStatus.NOT_APPLICABLE: "fr-badge--no-icon",
 }
 CONTACTS_SHOWN = 10
-
-
-def may_record_release(user, detainee) -> bool:
-    """The CPIP referent records the release, and so does a manager of the establishment."""
-    if detainee.is_released:
-        return False
-    return may_edit_plan(user, detainee) or (user.is_authenticated and user.role == Role.MANAGER)
 
 
 # --- Reading ------------------------------------------------------------------------------------
