@@ -55,6 +55,7 @@ def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
     reader = pypdf.PdfReader(io.BytesIO(archive.read("donnees.pdf")))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "LEFÈVRE Hélène" in text and "Point sur l'hébergement" in text
+    assert "Date de naissance" in text and "date_de_naissance" not in text
     assert "page 1 /" in text
     line = AccessLog.objects.get(action="personne.export_droit_acces")
     assert (line.user, line.detainee_id) == (superuser, person.pk)

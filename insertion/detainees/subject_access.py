@@ -161,7 +161,9 @@ def subject_access_zip(detainee: Detainee) -> tuple[str, bytes]:
     from entretiens.pdf import html_to_pdf
 
     data = subject_access_data(detainee)
-    html = render_to_string("detainees/subject_access.html", {"data": data, "detainee": detainee})
+    html = render_to_string(
+        "detainees/subject_access.html", {"data": data, "detainee": detainee, "labels": LABELS}
+    )
     pdf = html_to_pdf(html)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -169,3 +171,41 @@ def subject_access_zip(detainee: Detainee) -> tuple[str, bytes]:
         archive.writestr("donnees.pdf", pdf)
     name = f"droit-acces-{detainee.ecrou_number}-{timezone.localdate():%Y%m%d}.zip"
     return name, buffer.getvalue()
+
+
+# The French labels of the JSON keys, for the PDF (the JSON keeps its plain keys).
+LABELS = {
+    "nom": "Nom",
+    "prenom": "Prénom",
+    "date_de_naissance": "Date de naissance",
+    "sexe": "Sexe",
+    "etablissement": "Établissement",
+    "ecrou": "N° d'écrou",
+    "statut": "Statut",
+    "categorie": "Catégorie d'infraction",
+    "ecrou_initial": "Date d'écrou initial",
+    "arrivee": "Arrivée",
+    "dlp": "Date de libération prévisible",
+    "liberation": "Libération",
+    "type_de_sortie": "Type de sortie",
+    "cpip_referent": "CPIP référent",
+    "depart": "Départ",
+    "motif": "Motif",
+    "le": "Le",
+    "ancienne": "Ancienne DLP",
+    "nouvelle": "Nouvelle DLP",
+    "mesure": "Mesure",
+    "decision": "Décision",
+    "demande_le": "Demandé le",
+    "decide_le": "Décidé le",
+    "observations": "Observations",
+    "type": "Type",
+    "objet": "Objet",
+    "version": "Version",
+    "etat": "État",
+    "a_transmettre_avant": "À transmettre avant le",
+    "envoyee_le": "Envoyée le",
+    "envois": "Envois",
+    "par": "Par",
+    "action": "Action",
+}

@@ -16,3 +16,9 @@ def masked(value, enabled=True):
     if 0 < value < MASK_BELOW:
         return f"< {MASK_BELOW}"
     return value
+
+
+@register.filter
+def label(key, labels):
+    """`{{ key|label:labels }}`: the French label of a data key (the key itself if none)."""
+    return labels.get(key, key) if isinstance(labels, dict) else key
