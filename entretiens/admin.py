@@ -7,6 +7,7 @@ stands (due date, state, versions), not what the person said.
 from django.contrib import admin
 
 from entretiens.models import Interview
+from insertion.audit.admin import PersonalDataAdminMixin
 from insertion.core.admin import (
     EstablishmentChoicesListFilter,
     EstablishmentScopedAdminMixin,
@@ -17,8 +18,13 @@ from insertion.core.admin import (
 
 @admin.register(Interview)
 class InterviewAdmin(
-    ReadOnlyAdminMixin, EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    admin.ModelAdmin,
 ):
+    person_path = "detainee"
     establishment_paths = ("establishment",)
     search_fields = ("detainee__search_text",)
     search_lookups = ("detainee__search_text__contains",)

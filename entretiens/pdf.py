@@ -32,7 +32,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from entretiens.choices import BarrierLevel, Priority, Section
 from entretiens.models import Synthesis
-from entretiens.summary import TIMELINE_SECTIONS, shared_content
+from entretiens.sharing import TIMELINE_SECTIONS, shared_content
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
 
 __all__ = ["PdfRenderingError", "PdfResourceRefused", "render_synthesis_pdf"]

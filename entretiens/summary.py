@@ -287,24 +287,3 @@ def interview_summary(interview) -> dict:
         ],
         "timeline": events_to_data(interview_timeline_events(interview)),
     }
-
-
-# The frise events that belong to a section: hidden with it when the person withholds it.
-TIMELINE_SECTIONS = {"scolarite": "scolarite", "formation": "scolarite", "emploi": "professionnel"}
-
-
-def shared_content(content: dict) -> dict:
-    """What the teams may read: sections the person asked to keep private are left out, and
-    so are their events on the frise."""
-    withheld = {s["code"] for s in content["sections"] if s["withheld"]}
-    return {
-        **content,
-        "sections": [
-            {**s, "items": [], "tables": []} if s["withheld"] else s for s in content["sections"]
-        ],
-        "timeline": [
-            event
-            for event in content.get("timeline", [])
-            if TIMELINE_SECTIONS.get(event.get("kind")) not in withheld
-        ],
-    }

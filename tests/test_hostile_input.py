@@ -10,17 +10,18 @@ rule is no server error and no refused value stored.
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from entretiens.models import Interview, Postponement
-from insertion.detainees.models import Contact, Detainee
+from insertion.detainees.models import Contact, ContactKind, Detainee
 from insertion.establishments.models import SynthesisRecipient
 from insertion.release.models import Milestone, MilestoneNote
 from insertion.release.services import referent_assign
-from tests.factories import DetaineeFactory, InterviewFactory, validated_interview
+from tests.factories import DetaineeFactory, InterviewFactory, UserFactory, validated_interview
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +207,6 @@ def test_manager_forms_resist_hostile_input(client, manager_fresnes, fresnes, pe
 
 
 def test_account_forms_resist_hostile_input(client, cpip_fresnes):
-    from django.test import Client
-
     @HYPOTHESIS
     @given(
         login=hostile("username", "password", "next"),
@@ -243,3 +242,71 @@ def test_digits_that_are_not_ascii_are_refused_not_crashed_on(
     page = reverse("entretiens:interview", args=[draft.pk])
     for data in ({"lock_version": value}, {"action": f"remove:diplomes:{value}"}):
         assert client.post(page, data).status_code < 500
+
+
+# NUL (issue 11, point 4): PostgreSQL refuses it in text, so one middleware refuses it first --
+
+
+def assert_refused_for_its_nul(response):
+    assert response.status_code == 400
+    assert "La requête contient un caractère invalide." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("cpip", "/personnes/"),
+        ("cpip", "/portefeuille/"),
+        ("cpip", "/portefeuille/export.csv"),
+        ("prison_team", "/syntheses/"),
+        ("interviewer", "/entretiens/"),
+        ("admin", "/admin/detainees/detainee/"),
+    ],
+)
+def test_a_nul_in_a_search_is_refused_with_a_french_message_not_sent_to_the_database(
+    client, cpip_fresnes, prison_team_fresnes, interviewer_fresnes, superuser, role, url
+):
+    users = {
+        "cpip": cpip_fresnes,
+        "prison_team": prison_team_fresnes,
+        "interviewer": interviewer_fresnes,
+        "admin": superuser,
+    }
+    client.force_login(users[role])
+    assert_refused_for_its_nul(client.get(url, {"q": "a\x00b"}))
+
+
+def test_a_nul_in_the_address_is_refused(client, cpip_fresnes):
+    client.force_login(cpip_fresnes)
+    assert_refused_for_its_nul(client.get("/personnes/%00/"))
+
+
+def test_a_nul_in_a_form_is_refused_and_writes_nothing(client, cpip_fresnes, person):
+    client.force_login(cpip_fresnes)
+    watched = (Contact.objects.all(),)
+    url = reverse("release:contact_create", args=[person.pk])
+    data = {"on_date": timezone.localdate().isoformat(), "kind": ContactKind.values[0]}
+    assert client.post(url, {**data, "subject": "Vu ce jour"}).status_code == 302
+    before = snapshot(*watched)  # the same form without its NUL was saved
+    assert_refused_for_its_nul(client.post(url, {**data, "subject": "Vu\x00ce jour"}))
+    assert snapshot(*watched) == before
+
+
+def test_a_nul_in_the_session_cookie_is_refused_before_the_session_is_looked_up(db):
+    anonymous = Client()
+    anonymous.cookies["sessionid"] = "abcdefghij\x00klmnop"
+    assert_refused_for_its_nul(anonymous.get("/personnes/"))
+
+
+def test_a_nul_in_a_header_is_refused(client, cpip_fresnes):
+    client.force_login(cpip_fresnes)
+    assert_refused_for_its_nul(client.get("/personnes/", headers={"HX-Target": "a\x00b"}))
+
+
+def test_a_password_carrying_a_nul_is_refused_not_shortened(db, password):
+    """Removing the NUL instead would let "mot\\x00de-passe" log in as "motde-passe"."""
+    user = UserFactory(email="nul@test.insertion.fr")
+    response = Client().post(
+        reverse("accounts:login"), {"username": user.email, "password": f"\x00{password}"}
+    )
+    assert_refused_for_its_nul(response)

@@ -549,12 +549,13 @@ def test_the_form_page_query_count_does_not_grow_with_rows(
 ):
     _with_rows(interview, interviewer_fresnes, min(rows, 20))
     client.force_login(interviewer_fresnes)
-    # session, user, device, its establishments, interview, 7 kinds of answers, stays of the frise
+    # session, user, device, its establishments, interview, 7 kinds of answers, stays of the
+    # frise, the access-log line
     with django_assert_num_queries(FORM_PAGE_QUERIES):
         assert client.get(page_url(interview)).status_code == 200
 
 
-FORM_PAGE_QUERIES = 13
+FORM_PAGE_QUERIES = 14
 
 
 def test_saves_from_the_same_opening_of_the_form_do_not_conflict(

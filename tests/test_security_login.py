@@ -1,9 +1,11 @@
-"""Strong login (issue 6): CNIL passwords and Argon2, lockout of a username after 5 failures,
-mandatory second factor (TOTP, backup codes) with the demo exemption refused in production,
-sessions limited in idle and absolute time, logout everywhere after a password change, and the
-charte d'utilisation at the first login."""
+"""Strong login (issue 6): CNIL passwords and Argon2, lockout after 5 failures (its rules:
+tests/test_login_throttling.py), mandatory second factor (TOTP, backup codes) with the demo
+exemption refused in production, sessions limited in idle and absolute time, logout everywhere
+after a password change, and the charte d'utilisation at the first login; the session key
+renewed by the second factor and `next` kept only as a local path (issue 11)."""
 
 import time
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -75,28 +77,10 @@ def test_new_passwords_are_hashed_with_argon2():
     assert "django.contrib.auth.password_validation.CommonPasswordValidator" in names
 
 
-# Brute force ------------------------------------------------------------------------------
+# Brute force (the rules: tests/test_login_throttling.py) ------------------------------------
 
 
-def test_five_failures_lock_the_username_for_15_minutes_with_a_french_page():
-    user = UserFactory(cpip=True, email="cible@test.insertion.fr")
-    other = UserFactory(cpip=True, email="voisin@test.insertion.fr")
-    client = Client()
-    for _ in range(4):
-        response = login(client, user.email, "mauvais-mot-de-passe")
-        assert response.status_code == 200
-        assert "Adresse électronique ou mot de passe incorrect" in response.content.decode()
-    locked = login(client, user.email, "mauvais-mot-de-passe")
-    assert locked.status_code == 429
-    page = locked.content.decode()
-    assert "Compte temporairement bloqué" in page and "15" in page
-    # Even the right password is refused now, whatever the case of the address.
-    assert login(Client(), user.email.upper(), PASSWORD).status_code == 429
-    # The office's address is not locked: a colleague logs in from it.
-    assert login(Client(), other.email).status_code == 302
-
-
-def test_the_back_office_unlocks_a_username():
+def test_the_back_office_unlocks_an_account():
     from axes.models import AccessAttempt
 
     user = UserFactory(cpip=True, email="cible@test.insertion.fr")
@@ -324,3 +308,158 @@ def test_a_new_account_goes_through_the_second_factor_then_the_charter(cpip_fres
     assert client.get(codes["Location"]).status_code == 200  # the backup codes, shown once
     then = client.get("/personnes/")
     assert then["Location"].startswith(reverse("accounts:charter"))
+
+
+# Session key renewed by the second factor (issue 11, point 5) -----------------------------
+
+
+def _session_cookie(client) -> str:
+    from django.conf import settings
+
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _assert_old_key_is_dead(old_key):
+    from django.conf import settings
+
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = old_key
+    response = stale.get(reverse("detainees:list"))
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_a_totp_code_renews_the_session_key(cpip_fresnes):
+    device = TOTPDevice.objects.create(user=cpip_fresnes, name="Téléphone", confirmed=True)
+    client = Client()
+    login(client, cpip_fresnes.email)
+    before = _session_cookie(client)
+    response = client.post(reverse("accounts:otp_verify"), {"token": current_code(device)})
+    assert response.status_code == 302
+    assert _session_cookie(client) != before
+    assert client.get(reverse("detainees:list")).status_code == 200
+    _assert_old_key_is_dead(before)
+
+
+def test_a_backup_code_renews_the_session_key(cpip_fresnes):
+    TOTPDevice.objects.create(user=cpip_fresnes, name="Téléphone", confirmed=True)
+    static = StaticDevice.objects.create(user=cpip_fresnes, name="Codes de secours")
+    static.token_set.create(token="secours1")
+    client = Client()
+    login(client, cpip_fresnes.email)
+    before = _session_cookie(client)
+    assert client.post(reverse("accounts:otp_verify"), {"token": "secours1"}).status_code == 302
+    assert _session_cookie(client) != before
+    _assert_old_key_is_dead(before)
+
+
+def test_completing_the_enrolment_renews_the_session_key(cpip_fresnes):
+    client = Client()
+    login(client, cpip_fresnes.email)
+    setup = reverse("accounts:otp_setup")
+    client.get(setup)
+    before = _session_cookie(client)
+    device = TOTPDevice.objects.get(user=cpip_fresnes, confirmed=False)
+    response = client.post(setup, {"token": current_code(device)})
+    assert response["Location"].startswith(reverse("accounts:otp_backup_codes"))
+    assert _session_cookie(client) != before
+    # The backup codes kept in the session survive the new key.
+    assert "Codes de secours" in client.get(response["Location"]).content.decode()
+    _assert_old_key_is_dead(before)
+
+
+# `next` is a local path or nothing (issue 11, point 4) -------------------------------------
+
+HOSTILE_NEXT = [
+    "x",
+    "//evil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "/\\evil.example",
+]
+
+
+def _landing(user):
+    from insertion.accounts.policy import landing_url
+
+    return landing_url(user)
+
+
+@pytest.fixture
+def awaiting_code(cpip_fresnes):
+    device = TOTPDevice.objects.create(user=cpip_fresnes, name="Téléphone", confirmed=True)
+    client = Client()
+    login(client, cpip_fresnes.email)
+    return client, device
+
+
+@pytest.mark.parametrize("next_value", [*HOSTILE_NEXT, "/personnes/"])
+def test_next_on_the_code_page_is_kept_only_as_a_local_path(
+    cpip_fresnes, awaiting_code, next_value
+):
+    client, device = awaiting_code
+    verify = reverse("accounts:otp_verify")
+    page = client.get(verify, {"next": next_value})
+    assert page.status_code == 200
+    assert (
+        "evil.example" not in page.content.decode() and "javascript:" not in page.content.decode()
+    )
+    response = client.post(verify, {"token": current_code(device), "next": next_value})
+    kept = next_value if next_value == "/personnes/" else None
+    assert response["Location"] == (kept or _landing(cpip_fresnes))
+    # Once verified, the page sends the user on at once.
+    again = client.get(verify, {"next": next_value})
+    assert again["Location"] == (kept or _landing(cpip_fresnes))
+
+
+@pytest.mark.parametrize("next_value", [*HOSTILE_NEXT, "/personnes/"])
+def test_next_on_the_enrolment_and_backup_codes_pages_is_kept_only_as_a_local_path(
+    cpip_fresnes, next_value
+):
+    client = Client()
+    login(client, cpip_fresnes.email)
+    setup = reverse("accounts:otp_setup")
+    assert client.get(setup, {"next": next_value}).status_code == 200
+    device = TOTPDevice.objects.get(user=cpip_fresnes, confirmed=False)
+    confirmed = client.post(setup, {"token": current_code(device), "next": next_value})
+    assert confirmed.status_code == 302
+    codes_url = confirmed["Location"]
+    assert codes_url.startswith(reverse("accounts:otp_backup_codes"))
+    kept = next_value if next_value == "/personnes/" else None
+    codes_page = client.get(codes_url).content.decode()
+    assert "evil.example" not in codes_page and "javascript:" not in codes_page
+    # Shown once: the second visit moves on to `next` or to the landing page.
+    backup = reverse("accounts:otp_backup_codes")
+    assert client.get(backup, {"next": next_value})["Location"] == (kept or _landing(cpip_fresnes))
+
+
+@pytest.mark.parametrize("next_value", [*HOSTILE_NEXT, "/personnes/"])
+def test_next_on_the_charter_is_kept_only_as_a_local_path(cpip_fresnes, next_value):
+    cpip_fresnes.charter_accepted_at = None
+    cpip_fresnes.save()
+    client = verified(Client(), cpip_fresnes)
+    charter = reverse("accounts:charter")
+    page = client.get(charter, {"next": next_value})
+    assert page.status_code == 200 and "evil.example" not in page.content.decode()
+    response = client.post(charter, {"accepted": "on", "next": next_value})
+    kept = next_value if next_value == "/personnes/" else None
+    assert response["Location"] == (kept or _landing(cpip_fresnes))
+
+
+@pytest.mark.parametrize("next_value", [*HOSTILE_NEXT, "/personnes/"])
+def test_next_on_the_login_page_is_kept_only_as_a_local_path(cpip_fresnes, next_value):
+    client = Client()
+    response = client.post(
+        f"{LOGIN}?{urlencode({'next': next_value})}",
+        {"username": cpip_fresnes.email, "password": PASSWORD},
+    )
+    kept = next_value if next_value == "/personnes/" else None
+    assert response["Location"] == (kept or _landing(cpip_fresnes))
+
+
+def test_the_guard_keeps_the_whole_query_string_in_next(client, cpip_fresnes):
+    cpip_fresnes.charter_accepted_at = None
+    cpip_fresnes.save()
+    client.force_login(cpip_fresnes)
+    response = client.get("/personnes/?q=a&page=2")
+    accepted = client.post(response["Location"], {"accepted": "on"})
+    assert accepted["Location"] == "/personnes/?q=a&page=2"

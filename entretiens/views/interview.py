@@ -28,11 +28,12 @@ from entretiens.services import (
     interview_save_draft,
     interview_validate,
 )
-from entretiens.summary import interview_summary, interview_timeline_events, shared_content
+from entretiens.sharing import shared_content
+from entretiens.summary import interview_summary, interview_timeline_events
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
 from entretiens.views.syntheses import is_downloadable
 from insertion.accounts.policy import INTERVIEW_READERS, INTERVIEW_WRITERS, role_required
-from insertion.audit.models import access_record
+from insertion.audit.log import Action, record
 from insertion.core.text import parse_id
 from insertion.detainees.models import Incarceration
 
@@ -159,6 +160,7 @@ def interview_page(request, pk: int):
             raise PermissionDenied("Cet entretien n'est pas modifiable.")
         return _read_only(request, interview)
     if request.method != "POST":
+        _record(request, interview, Action.INTERVIEW_READ)
         entry = InterviewEntry(interview)
         context = _form_context(interview, entry)
         if interview.version:  # a rectification: the syntheses already sent stay in sight
@@ -180,6 +182,7 @@ def interview_page(request, pk: int):
             changes=entry.changes(),
             edit_session=session,
         )
+        _record(request, interview, Action.INTERVIEW_DRAFT_SAVE)
         if action == "add":
             added = interview_add_row(
                 interview=saved,
@@ -262,13 +265,7 @@ def _read_only(request, interview: Interview):
         raise Http404
     current = versions[0]
     writer = request.user.role in INTERVIEW_WRITERS
-    access_record(
-        request=request,
-        action="entretien.consultation",
-        obj=interview,
-        detainee_id=interview.detainee_id,
-        establishment_id=interview.establishment_id,
-    )
+    _record(request, interview, Action.INTERVIEW_READ)
     content = current.content if writer else shared_content(current.content)
     today = timezone.localdate()
     events = events_from_data(content.get("timeline", []))
@@ -288,6 +285,16 @@ def _read_only(request, interview: Interview):
         "rectify_form": RectifyForm() if writer else None,
     }
     return render(request, "entretiens/interview_read.html", context)
+
+
+def _record(request, interview: Interview, action: str) -> None:
+    record(
+        request=request,
+        action=action,
+        obj=interview,
+        person=interview.detainee,
+        establishment_id=interview.establishment_id,
+    )
 
 
 def _syntheses(user, interview: Interview) -> list[Synthesis]:
@@ -311,6 +318,7 @@ def interview_verify(request, pk: int):
     interview = _get(request, pk)
     if not interview.is_editable:
         return redirect("entretiens:interview", pk=interview.pk)
+    _record(request, interview, Action.INTERVIEW_READ)
     context = {
         "interview": interview,
         "detainee": interview.detainee,
@@ -340,6 +348,7 @@ def interview_validate_view(request, pk: int):
         else:
             messages.error(request, error.messages[0])
         return redirect("entretiens:verify", pk=interview.pk)
+    _record(request, interview, Action.INTERVIEW_VALIDATE)
     messages.success(
         request,
         f"Entretien validé (version {version.number}). La synthèse sera transmise aux équipes "
@@ -360,6 +369,7 @@ def interview_rectify_view(request, pk: int):
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect("entretiens:interview", pk=interview.pk)
+        _record(request, interview, Action.INTERVIEW_RECTIFY)
         messages.info(
             request,
             "L'entretien est rouvert pour rectification. Validez-le de nouveau une fois corrigé : "
@@ -368,6 +378,8 @@ def interview_rectify_view(request, pk: int):
         return redirect("entretiens:interview", pk=interview.pk)
     if interview.status != "valide":
         return redirect("entretiens:interview", pk=interview.pk)
+    if request.method != "POST":  # sent back with its errors: a refused attempt
+        _record(request, interview, Action.INTERVIEW_READ)
     return render(
         request,
         "entretiens/interview_rectify.html",

@@ -15,7 +15,7 @@ from entretiens.choices import SynthesisStatus
 from entretiens.models import Synthesis
 from insertion.accounts.models import Role
 from insertion.accounts.policy import INTERVIEW_WRITERS, SYNTHESIS_READERS, role_required
-from insertion.audit.models import access_record
+from insertion.audit.log import Action, record
 from insertion.core.text import normalize_search, parse_id
 from insertion.establishments.models import Establishment
 
@@ -82,11 +82,11 @@ def synthesis_download(request, pk: int):
         pdf = synthesis.pdf.open("rb")
     except FileNotFoundError:
         return _unavailable(request, synthesis)
-    access_record(
+    record(
         request=request,
-        action="synthese.telechargement",
+        action=Action.SYNTHESIS_DOWNLOAD,
         obj=synthesis,
-        detainee_id=synthesis.interview.detainee_id,
+        person=synthesis.interview.detainee,
         establishment_id=synthesis.establishment_id,
     )
     response = FileResponse(

@@ -23,6 +23,7 @@ from entretiens.models import Interview, InterviewQuerySet, Synthesis
 from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
 from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
+from insertion.audit.log import Action, record
 from insertion.core.text import parse_id
 from insertion.establishments.models import Establishment
 
@@ -174,6 +175,23 @@ def _get_interview(request, pk: int) -> Interview:
     )
 
 
+def _record(request, interview: Interview, action: str) -> None:
+    record(
+        request=request,
+        action=action,
+        obj=interview,
+        person=interview.detainee,
+        establishment_id=interview.establishment_id,
+    )
+
+
+def _record_page_read(request, interview: Interview) -> None:
+    """The action's page names the person; sent back with its errors, it is a refused attempt
+    instead (logged by the middleware)."""
+    if request.method != "POST":
+        _record(request, interview, Action.INTERVIEW_READ)
+
+
 def _show_refusal(request, form, error: ValidationError) -> bool:
     """Put a service refusal next to its field (the error's code names it). Returns False when
     the refusal concerns no field (the interview changed state): the caller redirects."""
@@ -208,11 +226,13 @@ def interview_postpone_view(request, pk: int):
             if not _show_refusal(request, form, error):
                 return redirect(back_url)
         else:
+            _record(request, interview, Action.INTERVIEW_POSTPONE)
             message = f"L'entretien de {name} est reporté au {french_date(postponement.new_date)}."
             if postponement.was_overdue:
                 message += " Son échéance étant dépassée, il reste compté en retard."
             messages.success(request, message)
             return redirect(back_url)
+    _record_page_read(request, interview)
     context = {
         "interview": interview,
         "detainee": interview.detainee,
@@ -248,6 +268,7 @@ def interview_not_done_view(request, pk: int):
             if not _show_refusal(request, form, error):
                 return redirect(back_url)
         else:
+            _record(request, interview, Action.INTERVIEW_NOT_DONE)
             messages.success(
                 request,
                 f"L'entretien de {name} est déclaré non réalisé "
@@ -255,6 +276,7 @@ def interview_not_done_view(request, pk: int):
                 "depuis la liste « Non réalisés ».",
             )
             return redirect(back_url)
+    _record_page_read(request, interview)
     context = {
         "interview": interview,
         "detainee": interview.detainee,
@@ -280,11 +302,13 @@ def interview_reopen_view(request, pk: int):
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect(back_url)
+        _record(request, interview, Action.INTERVIEW_REOPEN)
         messages.success(
             request,
             f"L'entretien de {name} est repris : il est de nouveau "
             f"{'en brouillon' if interview.status == InterviewStatus.DRAFT else 'à réaliser'}.",
         )
         return redirect(back_url)
+    _record_page_read(request, interview)
     context = {"interview": interview, "detainee": interview.detainee, "back_url": back_url}
     return render(request, "entretiens/interview_reopen.html", context)

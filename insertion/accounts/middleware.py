@@ -19,6 +19,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from insertion.accounts.redirects import with_next
 from insertion.core.demo.accounts import DEMO_EMAIL_DOMAIN
 
 SESSION_STARTED_KEY = "insertion_login_at"
@@ -56,7 +57,7 @@ class AccountGuardMiddleware:
                 "Votre session a expiré (30 minutes sans activité, ou 10 heures depuis la "
                 "connexion) : reconnectez-vous pour continuer.",
             )
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            return redirect(with_next("accounts:login", request.path))
         # The charter comes after the second factor: its pages are let through until then.
         if not (user.is_verified() or second_factor_exempt(user)):
             return self._second_factor(request, user) or self.get_response(request)
@@ -89,11 +90,11 @@ class AccountGuardMiddleware:
 
         has_device = any(True for _ in devices_for_user(user, confirmed=True))
         target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-        return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return redirect(with_next(target, request.get_full_path()))
 
     def _charter(self, request, user):
         if user.charter_accepted_at is not None:
             return None
         if self._allowed(request, "accounts:charter", "accounts:otp_backup_codes"):
             return None
-        return redirect(f"{reverse('accounts:charter')}?next={request.get_full_path()}")
+        return redirect(with_next("accounts:charter", request.get_full_path()))

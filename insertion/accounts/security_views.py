@@ -10,14 +10,14 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -25,19 +25,18 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from insertion.accounts.forms import CharterForm, TokenForm
-from insertion.accounts.policy import landing_url
+from insertion.accounts.redirects import next_url, with_next
+from insertion.accounts.throttling import address_is_refused
 
 BACKUP_CODES = 10
 ISSUER = "Insertion"
 
 
-def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return landing_url(request.user) or reverse("core:home")
+def _pass_second_factor(request, device) -> None:
+    """Marks the session verified and gives it a new key: whoever saw the key of the
+    half-logged-in session (password only) must not inherit the verified one."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def _qr_code(uri: str) -> str:
@@ -51,9 +50,9 @@ def _qr_code(uri: str) -> str:
 def otp_setup(request):
     user = request.user
     if user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return redirect(f"{reverse('accounts:otp_verify')}?next={_next_url(request)}")
+        return redirect(with_next("accounts:otp_verify", next_url(request)))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Application", confirmed=False)
@@ -64,9 +63,9 @@ def otp_setup(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_backup_codes(user)
-            otp_login(request, device)
+            _pass_second_factor(request, device)
             request.session["otp_backup_codes"] = codes
-            return redirect(f"{reverse('accounts:otp_backup_codes')}?next={_next_url(request)}")
+            return redirect(with_next("accounts:otp_backup_codes", next_url(request)))
         form.add_error("token", "Code incorrect ou expiré : saisissez le code affiché maintenant.")
     key = base64.b32encode(device.bin_key).decode()
     uri = device.config_url.replace("otpauth://totp/", f"otpauth://totp/{ISSUER}:", 1)
@@ -74,7 +73,7 @@ def otp_setup(request):
         "form": form,
         "qr_code": _qr_code(uri),
         "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
-        "next": _next_url(request),
+        "next": next_url(request),
     }
     return render(request, "accounts/otp_setup.html", context)
 
@@ -94,9 +93,9 @@ def otp_backup_codes(request):
     """Shown once, right after the enrolment."""
     codes = request.session.pop("otp_backup_codes", None)
     if not codes:
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     return render(
-        request, "accounts/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)}
+        request, "accounts/otp_backup_codes.html", {"codes": codes, "next": next_url(request)}
     )
 
 
@@ -104,12 +103,12 @@ def otp_backup_codes(request):
 def otp_verify(request):
     user = request.user
     if user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
-            otp_login(request, device)
+            _pass_second_factor(request, device)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -117,13 +116,13 @@ def otp_verify(request):
                     f"Vous avez utilisé un code de secours : il vous en reste {left}. "
                     "Demandez à l'administrateur d'en générer de nouveaux si besoin.",
                 )
-            return redirect(_next_url(request))
+            return redirect(next_url(request))
         form.add_error(
             "token",
             "Code incorrect ou expiré. Après plusieurs erreurs, patientez quelques instants "
             "avant de réessayer.",
         )
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,8 +131,8 @@ def charter(request):
     if request.method == "POST" and form.is_valid():
         request.user.charter_accepted_at = timezone.now()
         request.user.save(update_fields=["charter_accepted_at"])
-        return redirect(_next_url(request))
-    return render(request, "accounts/charter.html", {"form": form, "next": _next_url(request)})
+        return redirect(next_url(request))
+    return render(request, "accounts/charter.html", {"form": form, "next": next_url(request)})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -160,7 +159,7 @@ def axes_username(request, credentials=None) -> str:
 
 
 def locked_out(request, original_response=None, credentials=None):
-    from django.conf import settings
-
+    """django-axes' lockout answer: the French page, worded for the rule that refused."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked.html", {"cooloff_minutes": minutes}, status=429)
+    context = {"cooloff_minutes": minutes, "whole_address": address_is_refused(request)}
+    return render(request, "accounts/locked.html", context, status=429)

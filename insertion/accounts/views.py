@@ -3,9 +3,18 @@ from django.urls import reverse
 
 from insertion.accounts.forms import LoginForm
 from insertion.accounts.policy import landing_url
+from insertion.accounts.redirects import is_local_path
 
 
-class LoginView(auth_views.LoginView):
+class LocalNextMixin:
+    """Django's check lets a relative "x" through; our rule is a local path or nothing."""
+
+    def get_redirect_url(self):
+        value = super().get_redirect_url()
+        return value if is_local_path(self.request, value) else ""
+
+
+class LoginView(LocalNextMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
@@ -14,5 +23,5 @@ class LoginView(auth_views.LoginView):
         return landing_url(self.request.user) or reverse("core:home")
 
 
-class LogoutView(auth_views.LogoutView):
+class LogoutView(LocalNextMixin, auth_views.LogoutView):
     pass

@@ -1,10 +1,10 @@
 """Access log of personal data: who read, exported or changed what, when, from where, in which
 request.
 
-Append-only: the application writes rows (`access_record`) and never changes nor deletes one —
-`save()` refuses an existing row, the queryset refuses `update()` and `delete()`. The only
-deletion is the retention purge (`AccessLog.objects.purge_older_than`, ACCESS_LOG_RETENTION_DAYS,
-a daily beat job), which removes whole days past the retention.
+Append-only: the application writes rows (`record`, insertion/audit/log.py) and never changes
+nor deletes one — `save()` refuses an existing row, the queryset refuses `update()` and
+`delete()`. The only deletion is the retention purge (`AccessLog.objects.purge_older_than`,
+ACCESS_LOG_RETENTION_DAYS, a daily beat job), which removes whole days past the retention.
 """
 
 import datetime
@@ -75,27 +75,3 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Le journal des accès ne se supprime pas.")
-
-
-def access_record(
-    *,
-    request,
-    action: str,
-    obj=None,
-    object_type="",
-    object_id=None,
-    detainee_id=None,
-    establishment_id=None,
-):
-    """Write one line of the access log for the request's user: about one object, or (obj None)
-    about a kind of thing, e.g. an export (`object_type="export"`)."""
-    return AccessLog.objects.create(
-        user=request.user,
-        action=action,
-        object_type=obj._meta.model_name if obj is not None else object_type,
-        object_id=obj.pk if obj is not None else object_id,
-        detainee_id=detainee_id,
-        establishment_id=establishment_id,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
-        request_id=getattr(request, "request_id", ""),
-    )

@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from entretiens.choices import InterviewStatus, SynthesisStatus
 from entretiens.models import Interview, Synthesis
 from insertion.accounts.models import Role, User
+from insertion.audit.log import Action
 from insertion.audit.models import AccessLog
 from insertion.detainees.models import (
     ArrangementKind,
@@ -36,8 +37,8 @@ from insertion.release.readiness import NOT_SEEN_DAYS, not_seen_condition, risk_
 PAGE_SIZE = 50
 
 # Access-log lines that count as having read a synthesis.
-SYNTHESIS_DOWNLOAD = "synthese.telechargement"
-INTERVIEW_READ = "entretien.consultation"
+SYNTHESIS_DOWNLOAD = Action.SYNTHESIS_DOWNLOAD
+INTERVIEW_READ = Action.INTERVIEW_READ
 RECEIVED_SYNTHESIS = (SynthesisStatus.RENDERED, SynthesisStatus.DELIVERED)
 
 # Filter values of the page (French, they are in the URL) -> what they mean.

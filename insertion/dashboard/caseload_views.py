@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from insertion.accounts.models import Role
 from insertion.accounts.policy import CASELOAD_READERS, role_required
-from insertion.audit.models import access_record
+from insertion.audit.log import Action, record
 from insertion.dashboard.caseload import (
     ARRANGEMENT_FILTERS,
     HORIZONS,
@@ -79,5 +79,5 @@ def caseload_export(request):
     response["Cache-Control"] = "private, no-store"
     response.write("\ufeff")
     csv.writer(response, delimiter=";").writerows(caseload_csv_rows(people, today=today))
-    access_record(request=request, action="portefeuille.export", object_type="export")
+    record(request=request, action=Action.CASELOAD_EXPORT, object_type="export")
     return response

@@ -2,13 +2,16 @@
 
 import datetime
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.db.models import Count, Q
 
+from insertion.core.secrecy import secret_cells
 from insertion.detainees.models import Detainee, Incarceration
 
 ARRIVALS_WINDOW_DAYS = 30
 RELEASES_WINDOW_DAYS = 90
+MEASURES = ("held", "arrivals", "releases_soon")
 
 
 @dataclass
@@ -17,6 +20,8 @@ class EstablishmentCounts:
     held: int = 0
     arrivals: int = 0
     releases_soon: int = 0
+    # The measures shown as secret (statistical secrecy); managers' own counts hide none.
+    secret: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -75,3 +80,42 @@ def establishment_counts(establishments, *, today: datetime.date) -> CountsTable
     for row in arrivals:
         by_id[row["establishment_id"]].arrivals = row["n"]
     return CountsTable(rows=list(by_id.values()))
+
+
+def by_region_with_secrecy(table: CountsTable) -> list[tuple[object, CountsTable]]:
+    """The national page's tables (rows ordered by region), with statistical secrecy applied.
+
+    The page shows every establishment's counts, each region's total and the national total
+    (`table.total`), so those are the cells and sums given to `secret_cells`; people releasing
+    soon are among the people held, which the reader knows too. Sets `secret` on every row and
+    total; the exact figures stay on the objects, the template shows the mark instead.
+    """
+    regions = [
+        (region, CountsTable(rows=list(rows)))
+        for region, rows in groupby(table.rows, key=lambda r: r.establishment.region)
+    ]
+    values, sums, pairs = {}, [], []
+    for measure in MEASURES:
+        national = ("national", measure)
+        values[national] = getattr(table.total, measure)
+        sums.append((national, [("region", i, measure) for i in range(len(regions))]))
+        for i, (_region, counts) in enumerate(regions):
+            values[("region", i, measure)] = getattr(counts.total, measure)
+            cells = [("establishment", row.establishment.pk, measure) for row in counts.rows]
+            sums.append((("region", i, measure), cells))
+            for cell, row in zip(cells, counts.rows, strict=True):
+                values[cell] = getattr(row, measure)
+    for row in table.rows:
+        pk = row.establishment.pk
+        pairs.append((("establishment", pk, "releases_soon"), ("establishment", pk, "held")))
+    hidden = secret_cells(values, sums, pairs)
+
+    def secret(*key):
+        return frozenset(m for m in MEASURES if (*key, m) in hidden)
+
+    table.total.secret = secret("national")
+    for i, (_region, counts) in enumerate(regions):
+        counts.total.secret = secret("region", i)
+        for row in counts.rows:
+            row.secret = secret("establishment", row.establishment.pk)
+    return regions

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from insertion.accounts.models import Role
 from insertion.accounts.policy import TEAM_MANAGERS, role_required
+from insertion.audit.log import Action, record_each
 from insertion.core.text import parse_id
 from insertion.dashboard.caseload import (
     PAGE_SIZE,
@@ -103,12 +104,14 @@ def team_reassign(request):
         except ValidationError as error:
             problems = error.messages
         else:
+            record_each(request=request, action=Action.REASSIGN, people=people)
             messages.success(
                 request,
                 f"{count} personne{'s' if count > 1 else ''} "
                 f"confiée{'s' if count > 1 else ''} à {target.get_full_name()}.",
             )
             return redirect(back)
+    record_each(request=request, action=Action.REASSIGN_PREVIEW, people=people)
     context = {
         "people": people,
         "target": target,

@@ -1,5 +1,3 @@
-from itertools import groupby
-
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -11,7 +9,7 @@ from insertion.accounts.policy import (
 from insertion.dashboard.statistics import (
     ARRIVALS_WINDOW_DAYS,
     RELEASES_WINDOW_DAYS,
-    CountsTable,
+    by_region_with_secrecy,
     establishment_counts,
 )
 from insertion.establishments.models import Establishment
@@ -26,7 +24,7 @@ def establishments_overview(request):
     """The manager's landing page: live counts of their establishments."""
     establishments = Establishment.objects.visible_to(request.user).order_by("name")
     table = establishment_counts(establishments, today=timezone.localdate())
-    context = {"table": table, "mask": False, **_windows()}
+    context = {"table": table, **_windows()}
     return render(request, "dashboard/establishments.html", context)
 
 
@@ -39,10 +37,6 @@ def national_overview(request):
         .order_by("region__name", "name")
     )
     table = establishment_counts(establishments, today=timezone.localdate())
-    regions = [
-        (region, CountsTable(rows=list(rows)))
-        for region, rows in groupby(table.rows, key=lambda r: r.establishment.region)
-    ]
-    # Statistical secrecy: counts from 1 to 4 are shown as "< 5" (aggregates only).
-    context = {"table": table, "regions": regions, "mask": True, **_windows()}
+    regions = by_region_with_secrecy(table)
+    context = {"table": table, "regions": regions, **_windows()}
     return render(request, "dashboard/national.html", context)

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 
+from insertion.audit.admin import PersonalDataAdminMixin
+from insertion.audit.log import Action, record
 from insertion.core.admin import (
     EstablishmentChoicesListFilter,
     EstablishmentScopedAdminMixin,
@@ -232,8 +234,11 @@ _STAY_FIELDS_SET_BY_SERVICES = ("establishment", "ecrou_number", "custody_start"
 
 
 @admin.register(Detainee)
-class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin):
+class DetaineeAdmin(
+    PersonalDataAdminMixin, EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin
+):
     form = DetaineeAdminForm
+    person_path = ""
     establishment_paths = ("establishment",)
     search_lookups = ("search_text__contains",)
     search_fields = ("search_text",)
@@ -268,7 +273,6 @@ class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.
         from django.contrib import messages
         from django.http import HttpResponse
 
-        from insertion.audit.models import access_record
         from insertion.detainees.subject_access import subject_access_zip
 
         people = list(queryset.select_related("establishment", "referent")[:2])
@@ -281,13 +285,7 @@ class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.
             return None
         detainee = people[0]
         name, data = subject_access_zip(detainee)
-        access_record(
-            request=request,
-            action="personne.export_droit_acces",
-            obj=detainee,
-            detainee_id=detainee.pk,
-            establishment_id=detainee.establishment_id,
-        )
+        record(request=request, action=Action.PERSON_EXPORT, obj=detainee, person=detainee)
         response = HttpResponse(data, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-store"
@@ -422,11 +420,16 @@ class DetaineeAdmin(EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.
 
 @admin.register(Incarceration)
 class IncarcerationAdmin(
-    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
     """Stays are opened and closed by admission, transfer and release only."""
 
     # A past stay in one of the operator's prisons stays visible after a transfer elsewhere.
+    person_path = "detainee"
     establishment_paths = ("establishment", "detainee__establishment")
     search_lookups = ("detainee__search_text__contains", "ecrou_number__icontains")
     search_fields = ("detainee__search_text", "ecrou_number")
@@ -451,10 +454,15 @@ class IncarcerationAdmin(
 
 @admin.register(ReleaseDateChange)
 class ReleaseDateChangeAdmin(
-    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
     """The history of the DLP: written by release_date_change only."""
 
+    person_path = "detainee"
     establishment_paths = ("detainee__establishment",)
     search_lookups = ("detainee__search_text__contains",)
     search_fields = ("detainee__search_text",)
@@ -482,9 +490,10 @@ class ReleaseDateChangeAdmin(
 
 @admin.register(SentenceArrangement)
 class SentenceArrangementAdmin(
-    EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin
+    PersonalDataAdminMixin, EstablishmentScopedAdminMixin, NormalizedSearchMixin, admin.ModelAdmin
 ):
     form = SentenceArrangementAdminForm
+    person_path = "detainee"
     establishment_paths = ("detainee__establishment",)
     search_lookups = ("detainee__search_text__contains",)
     search_fields = ("detainee__search_text",)
@@ -517,10 +526,15 @@ class SentenceArrangementAdmin(
 
 @admin.register(Contact)
 class ContactAdmin(
-    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
     """Contacts are recorded by the CPIP on the person page (contact_record)."""
 
+    person_path = "detainee"
     establishment_paths = ("detainee__establishment",)
     search_lookups = ("detainee__search_text__contains", "detainee__ecrou_number__icontains")
     search_fields = ("detainee__search_text", "detainee__ecrou_number")

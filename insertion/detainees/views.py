@@ -10,7 +10,8 @@ from insertion.accounts.policy import (
     SENTENCE_READERS,
     role_required,
 )
-from insertion.audit.models import AccessLog, access_record
+from insertion.audit.log import Action, record
+from insertion.audit.models import AccessLog
 from insertion.core.text import parse_id
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
@@ -115,13 +116,7 @@ def detainee_detail(request, pk: int):
                 show_all_contacts=request.GET.get("contacts") == "tous",
             )
         )
-    access_record(
-        request=request,
-        action="personne.consultation",
-        obj=detainee,
-        detainee_id=detainee.pk,
-        establishment_id=detainee.establishment_id,
-    )
+    record(request=request, action=Action.PERSON_READ, obj=detainee, person=detainee)
     if reads_plan:
         # Transparency: who of the management opened this person's data lately.
         context["manager_reads"] = list(

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from entretiens.choices import BarrierCategory
+from insertion.audit.admin import PersonalDataAdminMixin
 from insertion.core.admin import (
     EstablishmentScopedAdminMixin,
     NormalizedSearchMixin,
@@ -80,8 +81,13 @@ class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(ReleasePlan)
 class ReleasePlanAdmin(
-    EstablishmentScopedAdminMixin, NormalizedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    EstablishmentScopedAdminMixin,
+    NormalizedSearchMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
+    person_path = "detainee"
     establishment_paths = ("detainee__establishment",)
     search_lookups = _DETAINEE_SEARCH
     search_fields = ("detainee__search_text", "detainee__ecrou_number")
@@ -104,7 +110,10 @@ class ReleasePlanAdmin(
 
 
 @admin.register(ReleaseAlert)
-class ReleaseAlertAdmin(EstablishmentScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReleaseAlertAdmin(
+    PersonalDataAdminMixin, EstablishmentScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    person_path = "detainee"
     establishment_paths = ("detainee__establishment",)
     list_display = ("detainee", "days_earlier", "referent", "created_at", "emailed_at", "seen_at")
     list_select_related = ("detainee", "referent")

@@ -16,6 +16,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from insertion.release.barriers import (
+    SERIOUS_LEVELS,
+    barrier_note,
+    forget_withheld,
+    person_barriers,
+    withheld_traces,
+)
 from insertion.release.models import (
     OPEN_STATUSES,
     Milestone,
@@ -27,44 +34,11 @@ from insertion.release.models import (
     ReleasePlan,
 )
 
-# Barriers at these levels (interview) add the milestones that answer them to the plan...
-PRESENT_LEVELS = ("leger", "important", "bloquant")
-# ...and at these, make them essential for the person.
-SERIOUS_LEVELS = ("important", "bloquant")
-
 
 def target_date_for(expected_release_date: datetime.date | None, offset_days: int):
     if expected_release_date is None:
         return None
     return expected_release_date - datetime.timedelta(days=offset_days)
-
-
-def _interview_barriers(detainee) -> dict[str, str]:
-    """{barrier category: level} of the person's last validated interview (levels present)."""
-    from entretiens.choices import InterviewStatus
-    from entretiens.models import BarrierAssessment
-
-    rows = (
-        BarrierAssessment.objects.filter(
-            interview__detainee=detainee,
-            interview__version__gte=1,
-            level__in=PRESENT_LEVELS,
-        )
-        .exclude(interview__status=InterviewStatus.NOT_DONE)
-        .order_by("interview__validated_at", "pk")
-        .values_list("category", "level")
-    )
-    return dict(rows)  # the last interview's levels win
-
-
-def _barrier_note(categories: list[str], barriers: dict[str, str]) -> str:
-    from entretiens.choices import BarrierCategory, BarrierLevel
-
-    serious = [c for c in categories if barriers.get(c) in SERIOUS_LEVELS]
-    return "Freins : " + ", ".join(
-        f"{BarrierCategory(c).label.lower()} — {BarrierLevel(barriers[c]).label.lower()}"
-        for c in serious
-    )
 
 
 def milestone_plan_rows(*, kinds, barriers: dict[str, str], expected_release_date):
@@ -79,7 +53,7 @@ def milestone_plan_rows(*, kinds, barriers: dict[str, str], expected_release_dat
         yield (
             kind,
             kind.essential or bool(serious),
-            _barrier_note(serious, barriers) if serious else "",
+            barrier_note(serious, barriers) if serious else "",
             target_date_for(expected_release_date, kind.offset_days),
         )
 
@@ -121,7 +95,7 @@ def release_plan_create(*, detainee, by=None) -> ReleasePlan:
         return plan
     milestones = plan_milestones(
         kinds=active_kinds(),
-        barriers=_interview_barriers(detainee),
+        barriers=person_barriers(detainee),
         expected_release_date=detainee.expected_release_date,
     )
     for milestone in milestones:
@@ -132,13 +106,17 @@ def release_plan_create(*, detainee, by=None) -> ReleasePlan:
 
 @transaction.atomic
 def release_plan_apply_interview(*, detainee) -> int:
-    """After an interview is validated: barriers add the milestones that answer them and flag
-    the existing ones as essential. Milestones the CPIP finished or set aside are left alone.
+    """After an interview is validated: the barriers it shares add the milestones that answer
+    them and flag the existing ones as essential; what a withheld "Freins" section had put there
+    goes (`barriers.withheld_traces`). Milestones the CPIP finished or set aside are left alone.
     Returns the number of milestones added or flagged."""
     plan = ReleasePlan.objects.select_for_update().filter(detainee=detainee).first()
     if plan is None or not plan.is_open:
         return 0
-    barriers = _interview_barriers(detainee)
+    # A section withheld in this version (a rectification, say) takes its traces with it.
+    traces = withheld_traces(detainee_ids=[detainee.pk])
+    forget_withheld(traces)
+    barriers = person_barriers(detainee)
     if not barriers:
         return 0
     existing = {m.kind_id: m for m in plan.milestones.exclude(kind=None).select_related("kind")}
@@ -164,7 +142,7 @@ def release_plan_apply_interview(*, detainee) -> int:
         serious = [c for c in milestone.kind.barriers if barriers.get(c) in SERIOUS_LEVELS]
         if serious and not milestone.barrier_note:
             milestone.essential = True
-            milestone.barrier_note = _barrier_note(serious, barriers)
+            milestone.barrier_note = barrier_note(serious, barriers)
             flagged.append(milestone)
     Milestone.objects.bulk_update(flagged, ["essential", "barrier_note", "updated_at"])
     return len(added) + len(flagged)

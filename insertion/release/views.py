@@ -29,6 +29,7 @@ from insertion.accounts.policy import (
     may_record_release,
     role_required,
 )
+from insertion.audit.log import Action, record
 from insertion.detainees.models import Detainee, ReleaseKind
 from insertion.detainees.services import contact_record, detainee_release
 from insertion.release import frise
@@ -408,6 +409,7 @@ def milestone_status(request, pk: int, milestone_pk: int):
             anchor=f"jalon-{milestone.pk}",
             hidden={"status": MilestoneStatus.NOT_APPLICABLE},
         )
+    record(request=request, action=Action.MILESTONE_STATUS, obj=milestone, person=detainee)
     label = MilestoneStatus(milestone.status).label.lower()
     message = f"Jalon « {milestone.label} » : {label}."
     if request.htmx:
@@ -444,6 +446,7 @@ def milestone_edit(request, pk: int, milestone_pk: int):
             submit="Enregistrer",
             anchor=f"jalon-{milestone.pk}",
         )
+    record(request=request, action=Action.MILESTONE_EDIT, obj=milestone, person=detainee)
     message = f"Jalon « {milestone.label} » modifié."
     if request.htmx:
         return _row_response(request, detainee, milestone.pk, announce=message)
@@ -474,6 +477,7 @@ def milestone_note(request, pk: int, milestone_pk: int):
             submit="Ajouter la note",
             anchor=f"jalon-{milestone.pk}",
         )
+    record(request=request, action=Action.MILESTONE_NOTE, obj=milestone, person=detainee)
     message = f"Note ajoutée au jalon « {milestone.label} »."
     if request.htmx:
         return _row_response(request, detainee, milestone.pk, announce=message, open_notes=True)
@@ -491,6 +495,7 @@ def milestone_reorder(request, pk: int, milestone_pk: int):
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(_page_url(detainee, f"jalon-{milestone.pk}"))
+    record(request=request, action=Action.MILESTONE_MOVE, obj=milestone, person=detainee)
     word = "monté" if direction == "up" else "descendu"
     message = f"Jalon « {milestone.label} » {word} d'un rang."
     if request.htmx:
@@ -534,6 +539,7 @@ def milestone_create(request, pk: int):
             submit="Ajouter le jalon",
             anchor="ajout-jalon",
         )
+    record(request=request, action=Action.MILESTONE_ADD, obj=milestone, person=detainee)
     message = f"Jalon « {milestone.label} » ajouté au plan."
     if request.htmx:
         return _plan_fragment(
@@ -567,6 +573,8 @@ def contact_create(request, pk: int):
             submit="Enregistrer le contact",
             anchor="contacts",
         )
+    if contact is not None:
+        record(request=request, action=Action.CONTACT_ADD, obj=contact, person=detainee)
     message = f"Contact du {frise.french_date(contact.on_date)} enregistré." if contact else ""
     if not request.htmx:
         messages.success(request, message)
@@ -595,6 +603,7 @@ def alert_mark_seen(request, pk: int, alert_pk: int):
     if not may_edit_plan(request.user, detainee):
         raise PermissionDenied("Seul le CPIP référent de la personne marque ses alertes.")
     release_alert_mark_seen(alerts=ReleaseAlert.objects.filter(pk=alert.pk), by=request.user)
+    record(request=request, action=Action.ALERT_SEEN, obj=alert, person=detainee)
     message = "Alerte marquée comme vue."
     if request.htmx:
         return render(request, "release/includes/_alert_seen.html", {"message": message})
@@ -622,6 +631,7 @@ def release_record(request, pk: int):
             except ValidationError as error:
                 form.add_service_error(error)
             else:
+                record(request=request, action=Action.RELEASE_RECORD, obj=detainee, person=detainee)
                 day = frise.french_date(form.cleaned_data["on_date"])
                 messages.success(
                     request,
@@ -630,6 +640,10 @@ def release_record(request, pk: int):
                 return redirect(_page_url(detainee, "plan-de-sortie"))
         else:
             confirming = True
+    if not form.errors:
+        # The form, its confirmation step or the way back; sent back with its errors, it is a
+        # refused attempt instead (logged by the middleware).
+        record(request=request, action=Action.RELEASE_FORM_READ, obj=detainee, person=detainee)
     plan = getattr(detainee, "release_plan", None)
     context = {
         "detainee": detainee,

@@ -24,8 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from entretiens.choices import InterviewStatus
-from entretiens.models import BarrierAssessment
+from entretiens.sharing import shared_barriers
 from insertion.core.demo.generate import BATCH_SIZE, PEOPLE_STEPS, PeopleRows, Weighted, days
 from insertion.detainees.models import Contact, ContactKind, Detainee, ReleaseKind
 from insertion.release.models import (
@@ -36,7 +35,7 @@ from insertion.release.models import (
     ReleaseAlert,
     ReleasePlan,
 )
-from insertion.release.services import PRESENT_LEVELS, active_kinds, milestone_plan_rows
+from insertion.release.services import active_kinds, milestone_plan_rows
 
 # What became of a milestone whose target date has passed, and of one still ahead.
 PAST_DUE = Weighted(
@@ -121,7 +120,8 @@ def plans_step(rng: random.Random, rows: PeopleRows, today: datetime.date) -> Co
     followed = [d for d in rows.detainees if d.referent_id]
     if not kinds or not followed:
         return Counter()
-    barriers = _barriers([d.pk for d in followed])
+    # The application's own gate: a withheld "Freins" section shapes no plan.
+    barriers = shared_barriers(detainee_ids=[d.pk for d in followed])
     changes = defaultdict(list)
     for change in rows.release_date_changes:
         changes[change.detainee_id].append(change)
@@ -207,23 +207,6 @@ def _history(plan_ids: list[int], now) -> int:
             [now, MilestoneStatus.TO_DO, min(plan_ids), max(plan_ids), MilestoneStatus.TO_DO],
         )
         return cursor.rowcount
-
-
-def _barriers(detainee_ids: list[int]) -> dict[int, dict[str, str]]:
-    """{person: {barrier: level}} from their validated interviews (the last one wins)."""
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = (
-        BarrierAssessment.objects.filter(
-            interview__detainee_id__in=detainee_ids,
-            interview__status=InterviewStatus.VALIDATED,
-            level__in=PRESENT_LEVELS,
-        )
-        .order_by("interview__validated_at", "pk")
-        .values_list("interview__detainee_id", "category", "level")
-    )
-    for detainee_id, category, level in rows.iterator(chunk_size=BATCH_SIZE):
-        found[detainee_id][category] = level
-    return found
 
 
 def _advance(

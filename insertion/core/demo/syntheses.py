@@ -109,6 +109,7 @@ READ_SHARE = 0.7
 def _reads(rng: random.Random) -> int:
     """The referent CPIP has opened most of the syntheses of their people (a download in the
     access log); the rest are "synthèses reçues non lues" on their dashboard."""
+    from insertion.audit.log import Action
     from insertion.audit.models import AccessLog
 
     rows = (
@@ -124,7 +125,7 @@ def _reads(rng: random.Random) -> int:
     logs = [
         AccessLog(
             user_id=referent_id,
-            action="synthese.telechargement",
+            action=Action.SYNTHESIS_DOWNLOAD,
             object_type="synthesis",
             object_id=pk,
             detainee_id=detainee_id,

@@ -4,18 +4,17 @@ from django import template
 
 register = template.Library()
 
-# A count from 1 to 4 could point at a person: shown as "< 5" (0 stays 0).
-MASK_BELOW = 5
+# One mark for every hidden count: a small count and a count hidden so that a small one cannot
+# be recomputed must look alike (insertion/core/secrecy.py).
+HIDDEN_MARK = "secret"
 
 
 @register.filter
-def masked(value, enabled=True):
-    """`{{ n|masked }}`: "< 5" for 1 to 4 when masking is on (`{{ n|masked:mask }}`)."""
-    if not enabled or not isinstance(value, int):
-        return value
-    if 0 < value < MASK_BELOW:
-        return f"< {MASK_BELOW}"
-    return value
+def figure(counts, measure):
+    """`{{ row|figure:"held" }}`: the count, or the mark when `measure` is in `row.secret`."""
+    if measure in counts.secret:
+        return HIDDEN_MARK
+    return getattr(counts, measure)
 
 
 @register.filter

@@ -1,0 +1,83 @@
+"""What of an interview may leave it: the one gate for every reader outside the interview.
+
+A person may ask that sections of their interview are not shared (`Interview.withheld_sections`).
+Such a section has no effect and leaves no trace outside the interview itself: not in the
+synthesis PDF or its email, not on the pages of the other roles, not in the release plan (no
+milestone added, none made essential, no note). Every reader of interview content outside the
+interview's own pages goes through this module:
+
+- `shared_content(content)`: a frozen version's content as the teams, CPIP and managers read it;
+- `shared_barriers(detainee_ids=...)`: the barriers that may shape a release plan.
+
+Two readers see everything, on purpose: the interviewer's own pages (the interview itself) and the
+subject-access export, made for the person. Anonymous statistics may count withheld answers.
+"""
+
+from entretiens.choices import InterviewStatus, Section
+from entretiens.models import BarrierAssessment
+
+# Barriers at these levels are present: they call for milestones (the others say "none").
+PRESENT_LEVELS = ("leger", "important", "bloquant")
+
+# The frise events that belong to a section: hidden with it when the person withholds it.
+TIMELINE_SECTIONS = {"scolarite": "scolarite", "formation": "scolarite", "emploi": "professionnel"}
+
+
+def is_shared(withheld_sections, section: str) -> bool:
+    return section not in (withheld_sections or ())
+
+
+def shared_content(content: dict) -> dict:
+    """A version's content without the sections the person keeps private, nor their events on
+    the frise. The list of withheld section titles stays: readers must know something is left
+    out, not what."""
+    withheld = {s["code"] for s in content["sections"] if s["withheld"]}
+    return {
+        **content,
+        "sections": [
+            {**s, "items": [], "tables": []} if s["withheld"] else s for s in content["sections"]
+        ],
+        "timeline": [
+            event
+            for event in content.get("timeline", [])
+            if TIMELINE_SECTIONS.get(event.get("kind")) not in withheld
+        ],
+    }
+
+
+def _barrier_rows(detainee_ids):
+    """(person, barrier, level, withheld sections) of their validated interviews, oldest first.
+
+    An interview counts once validated (a rectification in progress keeps its version) and
+    until it is declared not done."""
+    return (
+        BarrierAssessment.objects.filter(
+            interview__detainee_id__in=detainee_ids,
+            interview__version__gte=1,
+            level__in=PRESENT_LEVELS,
+        )
+        .exclude(interview__status=InterviewStatus.NOT_DONE)
+        .order_by("interview__validated_at", "interview_id", "pk")
+        .values_list("interview__detainee_id", "category", "level", "interview__withheld_sections")
+        .iterator(chunk_size=5000)  # the national data set reads a few hundred thousand rows
+    )
+
+
+def shared_barriers(*, detainee_ids) -> dict[int, dict[str, str]]:
+    """{person: {barrier: level}} from the validated interviews whose person shares the
+    "Freins" section; for a barrier assessed twice, the latest interview wins. One query."""
+    barriers: dict[int, dict[str, str]] = {}
+    for detainee_id, category, level, withheld in _barrier_rows(detainee_ids):
+        if is_shared(withheld, Section.BARRIERS):
+            barriers.setdefault(detainee_id, {})[category] = level
+    return barriers
+
+
+def withheld_barrier_categories(*, detainee_ids) -> dict[int, set[str]]:
+    """{person: barriers assessed in an interview whose "Freins" section is withheld}: what a
+    plan must not show. Read by the repair of plans made before this gate existed."""
+    withheld_by_person: dict[int, set[str]] = {}
+    for detainee_id, category, _level, withheld in _barrier_rows(detainee_ids):
+        if not is_shared(withheld, Section.BARRIERS):
+            withheld_by_person.setdefault(detainee_id, set()).add(category)
+    return withheld_by_person
