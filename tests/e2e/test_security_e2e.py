@@ -103,10 +103,10 @@ def test_five_wrong_passwords_lock_the_address(browser, demo_server, real_accoun
         log_in(page, demo_server, LOCKED, "pas-le-bon-mot-de-passe")
         assert "Adresse électronique ou mot de passe incorrect" in page.content()
     log_in(page, demo_server, LOCKED, "pas-le-bon-mot-de-passe")
-    assert page.locator("h1").inner_text() == "Compte temporairement bloqué"
+    assert page.locator("h1").inner_text() == "Connexion à ce compte bloquée"
     assert "15" in page.locator(".fr-alert").inner_text()
     page.screenshot(path=OUTPUT / "securite-blocage.png")
     # The right password is refused too while the address is locked.
     log_in(page, demo_server, LOCKED, PASSWORD)
-    assert page.locator("h1").inner_text() == "Compte temporairement bloqué"
+    assert page.locator("h1").inner_text() == "Connexion à ce compte bloquée"
     context.close()
