@@ -386,7 +386,8 @@ def test_validating_an_interview_emails_each_recipient_once_with_the_pdf(
         (message,) = mailbox.messages(to=address)
         assert message["Message-ID"] == deliveries[address].message_id
         assert message["Subject"].strip() == (
-            "Synthèse de l'entretien socio-professionnel — écrou 24001, Centre pénitentiaire de Fresnes"
+            "Synthèse de l'entretien socio-professionnel — écrou 24001, "
+            "Centre pénitentiaire de Fresnes"
         )
         assert "Document confidentiel" in message.get_body(("plain",)).get_content()
         (attachment,) = message.iter_attachments()
