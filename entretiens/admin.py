@@ -7,6 +7,7 @@ stands (due date, state, versions), not what the person said.
 from django.contrib import admin
 
 from entretiens.models import Interview
+from entretiens.synthesis import synthesis_recipient_catch_up
 from insertion.audit.admin import PersonalDataAdminMixin
 from insertion.core.admin import (
     EstablishmentChoicesListFilter,
@@ -14,6 +15,8 @@ from insertion.core.admin import (
     NormalizedSearchMixin,
     ReadOnlyAdminMixin,
 )
+from insertion.establishments.admin import EstablishmentAdmin
+from insertion.establishments.models import Establishment, SynthesisRecipient
 
 
 @admin.register(Interview)
@@ -49,3 +52,44 @@ class InterviewAdmin(
         "validated_by",
         "updated_at",
     )
+
+
+# --- Synthesis recipients: saving one sends it the syntheses it is owed ------------------------
+
+
+class SynthesisRecipientInline(admin.TabularInline):
+    model = SynthesisRecipient
+    fields = ("email", "role", "name", "active")
+    extra = 0
+    verbose_name = "destinataire des synthèses"
+
+
+@admin.register(SynthesisRecipient)
+class SynthesisRecipientAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
+    establishment_paths = ("establishment",)
+    list_display = ("email", "role", "name", "establishment", "active", "created_at")
+    list_select_related = ("establishment",)
+    list_filter = ("active", "role", ("establishment", EstablishmentChoicesListFilter))
+    search_fields = ("email", "name")
+    ordering = ("establishment__name", "role", "email", "pk")
+    fields = ("establishment", "email", "role", "name", "active")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        synthesis_recipient_catch_up(recipient=obj)
+
+
+admin.site.unregister(Establishment)
+
+
+@admin.register(Establishment)
+class EstablishmentWithRecipientsAdmin(EstablishmentAdmin):
+    """The establishment's page with its recipients, who are sent what they are owed."""
+
+    inlines = (SynthesisRecipientInline,)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is SynthesisRecipient:
+            for recipient in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+                synthesis_recipient_catch_up(recipient=recipient)

@@ -4,7 +4,12 @@ The database is the source of truth for the work owed: a Synthesis in status "pe
 PDF, a SynthesisDelivery in status "pending" owes one email. Celery messages only say "look at
 row n°…": every service below claims its row first (a conditional UPDATE, or SELECT … FOR UPDATE
 SKIP LOCKED), so a message delivered twice, or re-enqueued by the sweep, does nothing the second
-time. A message that Redis lost is found again by `sweep`, which runs every minute.
+time. A message that Redis lost is found again by the sweep (`sweep_owed`), which runs every
+minute.
+
+This module never enqueues: it says what is owed next (`Outcome.deliveries`, `Owed`), and the
+tasks of entretiens/tasks.py, which import it, send the messages. So the services run and are
+tested without a broker, and the two modules do not import each other.
 
 At-least-once window (documented on purpose): a worker killed after the SMTP server accepted a
 message but before the row was marked "sent" leaves the row in "sending"; the sweep puts it back to
@@ -23,19 +28,19 @@ import datetime
 import hashlib
 import logging
 import smtplib
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from entretiens.choices import DeliveryStatus, SynthesisStatus
-from entretiens.models import Synthesis, SynthesisDelivery, SynthesisWarning
+from entretiens.models import Synthesis, SynthesisDelivery
+from entretiens.pdf import render_synthesis_pdf
+from insertion.core.emails import email_message
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,16 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
+@dataclass
+class Outcome:
+    """What a task does next: nothing, or try again in `retry_in` seconds; and the delivery
+    rows to enqueue once a rendering is stored."""
+
+    done: bool
+    retry_in: float | None = None
+    deliveries: list[int] = field(default_factory=list)
+
+
 # --- Rendering -------------------------------------------------------------------------
 
 
@@ -78,21 +93,11 @@ def synthesis_claim_render(*, synthesis_id: int, now: datetime.datetime | None =
     return bool(claimed)
 
 
-@dataclass
-class Outcome:
-    """What a task does next: nothing, or try again in `retry_in` seconds."""
-
-    done: bool
-    retry_in: float | None = None
-
-
 def synthesis_render(*, synthesis_id: int) -> Outcome:
-    """Render and store the PDF of a pending synthesis, then enqueue its deliveries.
+    """Render and store the PDF of a pending synthesis; the outcome names its deliveries owed.
 
     Idempotent: a synthesis already rendered, or being rendered by another worker, is left alone.
     """
-    from entretiens.pdf import render_synthesis_pdf
-
     claimed_at = timezone.now()
     if not synthesis_claim_render(synthesis_id=synthesis_id, now=claimed_at):
         return Outcome(done=False)
@@ -125,8 +130,7 @@ def synthesis_render(*, synthesis_id: int) -> Outcome:
         pending = list(
             locked.deliveries.filter(status=DeliveryStatus.PENDING).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: enqueue_deliveries(pending))
-    return Outcome(done=True)
+    return Outcome(done=True, deliveries=pending)
 
 
 def _render_failed(synthesis: Synthesis, error: BaseException) -> Outcome:
@@ -140,13 +144,6 @@ def _render_failed(synthesis: Synthesis, error: BaseException) -> Outcome:
         last_error=_short(error), render_claimed_at=None
     )
     return Outcome(done=False, retry_in=retry_delay(attempts))
-
-
-def enqueue_deliveries(delivery_ids) -> None:
-    from entretiens.tasks import deliver_synthesis
-
-    for delivery_id in delivery_ids:
-        deliver_synthesis.delay(delivery_id)
 
 
 # --- Delivery --------------------------------------------------------------------------
@@ -195,27 +192,15 @@ def synthesis_email_context(synthesis: Synthesis) -> dict:
     }
 
 
-def _render_email(event: str, context: dict) -> tuple[str, str, str]:
-    base = f"entretiens/emails/{event}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-    text = render_to_string(f"{base}.txt", context)
-    html = render_to_string(f"{base}.html", context)
-    return subject, text, html
-
-
 def synthesis_email(delivery: SynthesisDelivery) -> EmailMultiAlternatives:
     """The email of one delivery: French subject and body, the PDF attached, stable Message-ID."""
     synthesis = delivery.synthesis
-    subject, text, html = _render_email(
-        "synthesis_delivery", {**synthesis_email_context(synthesis), "delivery": delivery}
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
+    message = email_message(
+        "entretiens/emails/synthesis_delivery",
+        {**synthesis_email_context(synthesis), "delivery": delivery},
         to=[delivery.email],
         headers={"Message-ID": delivery.message_id},
     )
-    message.attach_alternative(html, "text/html")
     with synthesis.pdf.open("rb") as pdf:
         message.attach(synthesis.filename, pdf.read(), "application/pdf")
     return message
@@ -281,33 +266,49 @@ def _delivery_failed(delivery: SynthesisDelivery, error: BaseException) -> Outco
     return Outcome(done=False, retry_in=delay)
 
 
+def _complete(syntheses):
+    """Rendered syntheses with at least one delivery row and every row sent."""
+    deliveries = SynthesisDelivery.objects.filter(synthesis=OuterRef("pk"))
+    return (
+        syntheses.filter(status=SynthesisStatus.RENDERED)
+        .filter(Exists(deliveries))
+        .exclude(Exists(deliveries.exclude(status=DeliveryStatus.SENT)))
+    )
+
+
 def synthesis_mark_delivered(*, synthesis_id: int) -> bool:
     """A rendered synthesis whose every email is sent is delivered (one conditional UPDATE, so
     two workers finishing the last two emails at once cannot miss it nor do it twice)."""
-    deliveries = SynthesisDelivery.objects.filter(synthesis=OuterRef("pk"))
     return bool(
-        Synthesis.objects.filter(pk=synthesis_id, status=SynthesisStatus.RENDERED)
-        .filter(Exists(deliveries))
-        .exclude(Exists(deliveries.exclude(status=DeliveryStatus.SENT)))
-        .update(status=SynthesisStatus.DELIVERED, delivered_at=timezone.now())
+        _complete(Synthesis.objects.filter(pk=synthesis_id)).update(
+            status=SynthesisStatus.DELIVERED, delivered_at=timezone.now()
+        )
     )
 
 
 # --- Sweep -----------------------------------------------------------------------------
 
 
-def sweep(
+@dataclass
+class Owed:
+    """What the sweep found owed and not done: the rows to enqueue again, and its counts."""
+
+    renderings: list[int]
+    deliveries: list[int]
+    counts: dict[str, int]
+
+
+def sweep_owed(
     *,
     now: datetime.datetime | None = None,
     grace: int | None = None,
     render_timeout: int | None = None,
     sending_timeout: int | None = None,
-) -> dict[str, int]:
-    """Re-enqueue the work owed and not done: after a lost message, a Redis restart or a killed
-    worker. Messages enqueued twice are harmless (every task claims its row first); `grace`
+) -> Owed:
+    """The work owed and not done after a lost message, a Redis restart or a killed worker;
+    rows left in "sending" by a dead worker are put back, syntheses whose every email went out
+    are completed. Enqueueing them twice is harmless (every task claims its row first); `grace`
     leaves the messages just enqueued the time to be consumed before sending duplicates."""
-    from entretiens.tasks import render_synthesis
-
     now = now or timezone.now()
     grace = settings.SYNTHESIS_SWEEP_GRACE_SECONDS if grace is None else grace
     if render_timeout is None:
@@ -326,8 +327,6 @@ def sweep(
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for synthesis_id in to_render:
-        render_synthesis.delay(synthesis_id)
     counts["renderings"] = len(to_render)
 
     # Rows left in "sending" by a worker that died: owed again, or failed when out of attempts.
@@ -354,135 +353,11 @@ def sweep(
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    enqueue_deliveries(to_deliver)
     counts["deliveries"] = len(to_deliver)
 
     # A worker that died between the last "sent" and the synthesis' own update.
-    deliveries = SynthesisDelivery.objects.filter(synthesis=OuterRef("pk"))
-    complete = (
-        Synthesis.objects.filter(status=SynthesisStatus.RENDERED)
-        .filter(Exists(deliveries))
-        .exclude(Exists(deliveries.exclude(status=DeliveryStatus.SENT)))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    complete = _complete(Synthesis.objects.all()).order_by("pk").values_list("pk", flat=True)
+    counts["completed"] = sum(
+        synthesis_mark_delivered(synthesis_id=pk) for pk in complete[:SWEEP_BATCH]
     )
-    counts["completed"] = sum(synthesis_mark_delivered(synthesis_id=pk) for pk in complete)
-    if any(counts.values()):
-        logger.info("Balayage des synthèses : %s", counts)
-    return counts
-
-
-# --- Deadline watch --------------------------------------------------------------------
-
-
-def syntheses_to_watch(today: datetime.date):
-    """Not delivered and due by tomorrow (or past), or with a failure to act on."""
-    tomorrow = today + datetime.timedelta(days=1)
-    failed_delivery = SynthesisDelivery.objects.filter(
-        synthesis=OuterRef("pk"), status=DeliveryStatus.FAILED
-    )
-    return (
-        Synthesis.objects.undelivered()
-        .filter(
-            Q(due_date__lte=tomorrow) | Q(status=SynthesisStatus.FAILED) | Exists(failed_delivery)
-        )
-        .select_related(
-            "interview__detainee",
-            "interview__incarceration",
-            "interview__interviewer",
-            "establishment",
-        )
-        .prefetch_related("deliveries")
-        .order_by("due_date", "pk")
-    )
-
-
-def _warning_kind(synthesis: Synthesis, today: datetime.date) -> str:
-    if synthesis.due_date < today:
-        return "en_retard"
-    if synthesis.due_date <= today + datetime.timedelta(days=1):
-        return "bientot"
-    return "echec"
-
-
-def watch_deadlines(*, today: datetime.date | None = None) -> int:
-    """Email the interviewer and the establishment's managers the syntheses due within 24 hours,
-    overdue or failed, once per day per synthesis. Returns the number of emails sent."""
-    from insertion.accounts.models import Role, User
-
-    today = today or timezone.localdate()
-    warned = []
-    for synthesis in syntheses_to_watch(today):
-        try:
-            with transaction.atomic():
-                SynthesisWarning.objects.create(
-                    synthesis=synthesis, day=today, kind=_warning_kind(synthesis, today)
-                )
-        except IntegrityError:  # already warned today
-            continue
-        warned.append(synthesis)
-    if not warned:
-        return 0
-
-    managers = defaultdict(list)
-    for user in (
-        User.objects.filter(
-            role=Role.MANAGER,
-            is_active=True,
-            establishments__in={s.establishment_id for s in warned},
-        )
-        .values_list("email", "first_name", "last_name", "establishments")
-        .order_by("email")
-    ):
-        managers[user[3]].append(user[:3])
-    by_person: dict[str, dict] = {}
-    for synthesis in warned:
-        people = list(managers[synthesis.establishment_id])
-        interviewer = synthesis.interview.interviewer
-        if interviewer is not None and interviewer.is_active:
-            people.append((interviewer.email, interviewer.first_name, interviewer.last_name))
-        for email, first_name, last_name in people:
-            entry = by_person.setdefault(
-                email, {"first_name": first_name, "last_name": last_name, "syntheses": []}
-            )
-            if synthesis not in entry["syntheses"]:
-                entry["syntheses"].append(synthesis)
-
-    sent = 0
-    try:
-        with get_connection() as connection:
-            for email, entry in sorted(by_person.items()):
-                context = {
-                    "first_name": entry["first_name"],
-                    "today": today,
-                    "items": [_watch_item(s, today) for s in entry["syntheses"]],
-                }
-                subject, text, html = _render_email("deadline_watch", context)
-                message = EmailMultiAlternatives(
-                    subject=subject, body=text, to=[email], connection=connection
-                )
-                message.attach_alternative(html, "text/html")
-                message.send()
-                sent += 1
-    except Exception:
-        # Not warned after all: the next hourly run tries again (the day's marks are removed).
-        SynthesisWarning.objects.filter(synthesis__in=warned, day=today).delete()
-        raise
-    return sent
-
-
-def _watch_item(synthesis: Synthesis, today: datetime.date) -> dict:
-    detainee = synthesis.interview.detainee
-    deliveries = sorted(synthesis.deliveries.all(), key=lambda d: d.email)
-    return {
-        "name": f"{detainee.last_name.upper()} {detainee.first_name}",
-        "ecrou": synthesis.interview.incarceration.ecrou_number,
-        "establishment": synthesis.establishment.name,
-        "number": synthesis.number,
-        "due_date": synthesis.due_date,
-        "overdue": synthesis.due_date < today,
-        "status": synthesis.get_status_display(),
-        "failed": [d for d in deliveries if d.status == DeliveryStatus.FAILED],
-        "no_recipient": not deliveries,
-        "render_error": synthesis.last_error if synthesis.status == SynthesisStatus.FAILED else "",
-    }
+    return Owed(renderings=to_render, deliveries=to_deliver, counts=counts)

@@ -29,6 +29,9 @@ from entretiens.models import (
     Project,
     SoftSkillRating,
 )
+from entretiens.signals import interview_validated
+from entretiens.summary import interview_summary
+from entretiens.synthesis import synthesis_create
 
 # The rows added and removed one by one in the form, by the name used in URLs and forms.
 ROW_MODELS: dict[str, type[models.Model]] = {
@@ -264,8 +267,6 @@ def _drop_empty_rows(interview: Interview) -> None:
 @transaction.atomic
 def interview_validate(*, interview: Interview, by, lock_version: int | None) -> InterviewVersion:
     """Freeze the interview as a new version; refused with the list of what is missing."""
-    from entretiens.summary import interview_summary
-
     interview = _locked(interview, lock_version)
     _refuse_unless_editable(interview)
     _drop_empty_rows(interview)
@@ -282,7 +283,6 @@ def interview_validate(*, interview: Interview, by, lock_version: int | None) ->
         validated_at=now,
         validated_by=by,
     )
-    from entretiens.synthesis import synthesis_create
 
     synthesis_create(version=version)
     interview.status = InterviewStatus.VALIDATED
@@ -292,10 +292,8 @@ def interview_validate(*, interview: Interview, by, lock_version: int | None) ->
     _touch(
         interview, by, "status", "version", "validated_at", "validated_by", "rectification_reason"
     )
-    # The barriers found add or flag the milestones of the person's release plan.
-    from insertion.release.services import release_plan_apply_interview
-
-    release_plan_apply_interview(detainee=interview.detainee)
+    # The release plan follows the barriers found (insertion/release/apps.py).
+    interview_validated.send(sender=Interview, interview=interview, by=by)
     return version
 
 

@@ -9,7 +9,10 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from entretiens import tasks
+from entretiens.choices import SynthesisStatus
 from entretiens.models import InterviewVersion, Synthesis, SynthesisDelivery
 
 
@@ -18,10 +21,6 @@ def synthesis_due_date(validated_on: datetime.date) -> datetime.date:
 
 
 def synthesis_create(*, version: InterviewVersion) -> Synthesis:
-    from django.utils import timezone
-
-    from entretiens import tasks
-
     interview = version.interview
     previous = (
         Synthesis.objects.filter(interview=interview, number__lt=version.number)
@@ -41,7 +40,7 @@ def synthesis_create(*, version: InterviewVersion) -> Synthesis:
         SynthesisDelivery(synthesis=synthesis, email=r.email, label=r.get_role_display())
         for r in recipients
     )
-    transaction.on_commit(lambda: tasks.render_synthesis.delay(synthesis.pk))
+    tasks.render_synthesis.delay_on_commit(synthesis.pk)
     return synthesis
 
 
@@ -50,9 +49,6 @@ def synthesis_recipient_catch_up(*, recipient) -> int:
     receives them too: one delivery row per synthesis not yet delivered (pending or rendered),
     enqueued after commit when the PDF exists. Syntheses already delivered are not sent again.
     Returns the number of delivery rows created."""
-    from entretiens import delivery
-    from entretiens.choices import SynthesisStatus
-
     if not recipient.active:
         return 0
     owed = (
@@ -76,6 +72,8 @@ def synthesis_recipient_catch_up(*, recipient) -> int:
                     ).pk,
                 )
             )
-        ready = [pk for status, pk in created if status == SynthesisStatus.RENDERED]
-        transaction.on_commit(lambda: delivery.enqueue_deliveries(ready))
+        # A pending one is enqueued by its rendering, once its PDF exists.
+        tasks.enqueue_deliveries(
+            [pk for status, pk in created if status == SynthesisStatus.RENDERED]
+        )
     return len(created)

@@ -18,6 +18,7 @@ from insertion.env import (
     env_int,
     env_list,
     env_required,
+    env_retired,
     env_str,
 )
 
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "insertion.dashboard",
     "insertion.audit",
     "entretiens",
+    "insertion.person",
+    "insertion.demo",
+    "insertion.bench",
 ]
 
 MIDDLEWARE = [
@@ -103,7 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "insertion.core.context_processors.navigation",
+                "insertion.accounts.navigation.navigation",
             ],
         },
     },
@@ -117,7 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # django-axes first: it refuses a locked-out username before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -156,6 +160,8 @@ AXES_VERBOSE = False
 # Second factor (TOTP) for every account. DEMO_SKIP_2FA exempts the fictional demo accounts
 # (@demo.insertion.fr) in development only: a system check refuses it when DEBUG is off.
 DEMO_SKIP_2FA = env_bool("DEMO_SKIP_2FA", default=DEBUG)
+# The fictional accounts of the demo data set all end with this domain.
+DEMO_EMAIL_DOMAIN = "demo.insertion.fr"
 OTP_TOTP_ISSUER = "Insertion"
 
 LANGUAGE_CODE = "fr-fr"
@@ -202,7 +208,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}  # filled below, once the tasks exist
+# The periodic jobs, run by the one beat process. Every task claims its rows first, so a job
+# that runs late or twice does no harm.
+CELERY_BEAT_SCHEDULE = {
+    # Re-enqueues the synthesis renderings and emails owed and not done (a message lost by Redis,
+    # a worker killed mid-task): the database says what is owed (entretiens/delivery.py).
+    "syntheses-sweep": {"task": "entretiens.tasks.sweep_syntheses", "schedule": 60.0},
+    # Warns the interviewer and the managers of the syntheses due within 24 hours or overdue.
+    "syntheses-deadline-watch": {"task": "entretiens.tasks.watch_deadlines", "schedule": 3600.0},
+    # Deletes the access-log rows older than ACCESS_LOG_RETENTION_DAYS.
+    "access-log-purge": {"task": "insertion.audit.tasks.purge_access_log", "schedule": 24 * 3600.0},
+    # Anonymises the people released more than RETENTION_YEARS_AFTER_RELEASE years ago.
+    "retention-purge": {
+        "task": "insertion.person.tasks.purge_retention",
+        "schedule": 7 * 24 * 3600.0,
+    },
+}
 
 if REDIS_URL:
     CACHES = {
@@ -211,34 +232,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# --- Emails ----------------------------------------------------------------------------
+# One variable says where the emails go (insertion/env.py, `email_config`): console:// (the
+# default, the demo) prints them in the process' log; smtp://user:password@host:port sends them
+# (smtp+tls:// with STARTTLS, smtps:// with TLS from the start; `?timeout=N` seconds). It sets
+# EMAIL_BACKEND and, for SMTP, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS, EMAIL_USE_SSL and EMAIL_TIMEOUT. The URL itself is not kept as a setting: it
+# holds the password, which Django masks only under a name like EMAIL_HOST_PASSWORD.
+env_retired("EMAIL_BACKEND", instead="EMAIL_URL (console://, smtp://…)")
+globals().update(email_config(env_str("EMAIL_URL") or "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Insertion <ne-pas-repondre@insertion.invalid>")
-
-# --- Synthesis delivery: SMTP from EMAIL_URL, periodic jobs (issue 4) ---------------------
-# EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for implicit TLS)
-# sends for real; unset, the console backend above stays (the demo).
-_email = email_config(env_str("EMAIL_URL"))
-if _email:
-    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-    EMAIL_HOST = _email["EMAIL_HOST"]
-    EMAIL_PORT = _email["EMAIL_PORT"]
-    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
-    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
-    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
-    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
-    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
-CELERY_BEAT_SCHEDULE.update(
-    {
-        # Re-enqueues renderings and emails owed and not done (lost message, crashed worker).
-        "syntheses-sweep": {"task": "entretiens.tasks.sweep_syntheses", "schedule": 60.0},
-        # Warns the interviewer and the managers of syntheses due within 24 h or overdue.
-        "syntheses-deadline-watch": {
-            "task": "entretiens.tasks.watch_deadlines",
-            "schedule": 3600.0,
-        },
-    }
-)
-# --- end of synthesis delivery ---------------------------------------------------------------
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -291,10 +294,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"first_only": {"()": "insertion.core.logging.FirstOccurrenceOnly"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint and fontTools log every step of every PDF at INFO: only their warnings.
     "loggers": {
-        "weasyprint": {"level": "WARNING"},
+        # …and each of its warnings once (one per font of every PDF otherwise).
+        "weasyprint": {"level": "WARNING", "filters": ["first_only"]},
         "fontTools": {"level": "WARNING"},
         # django-axes logs every successful login at INFO: failures and lockouts only.
         "axes": {"level": "WARNING"},
@@ -322,16 +327,8 @@ SYNTHESIS_SENDING_TIMEOUT_SECONDS = env_int("SYNTHESIS_SENDING_TIMEOUT_SECONDS",
 SYNTHESIS_SWEEP_GRACE_SECONDS = env_int("SYNTHESIS_SWEEP_GRACE_SECONDS", 60, minimum=0)
 # The access log keeps a year (then the daily purge removes the older rows).
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=30)
-CELERY_BEAT_SCHEDULE["access-log-purge"] = {
-    "task": "insertion.audit.tasks.purge_access_log",
-    "schedule": 24 * 3600.0,
-}
 # A release date brought forward by more than this many days alerts the referent CPIP.
 RELEASE_DATE_ALERT_DAYS = env_int("RELEASE_DATE_ALERT_DAYS", 30, minimum=0)
 # Retention: people released more than this many years ago are anonymised (the retention of the
 # justice system's own case-management application); aggregated figures survive.
 RETENTION_YEARS_AFTER_RELEASE = env_int("RETENTION_YEARS_AFTER_RELEASE", 5, minimum=1)
-CELERY_BEAT_SCHEDULE["retention-purge"] = {
-    "task": "insertion.detainees.tasks.purge_retention",
-    "schedule": 7 * 24 * 3600.0,
-}

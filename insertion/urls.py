@@ -9,11 +9,11 @@ urlpatterns = [
     path("", include("insertion.core.urls")),
     path("", include("insertion.accounts.urls")),
     path("personnes/", include("insertion.detainees.urls")),
+    path("personnes/", include("insertion.person.urls")),
     path("", include("insertion.dashboard.caseload_urls")),
-    path("", include("insertion.release.urls")),
     path("pilotage/", include("insertion.dashboard.urls")),
-    path("etablissements/", include("insertion.establishments.urls")),
     path("", include("entretiens.urls")),
+    path("etablissements/", include("entretiens.recipient_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,6 +7,7 @@ who must see nothing of Fresnes; national steering sees aggregates only.
 import pytest
 from django.test import Client
 
+from insertion.bench import harness
 from tests.factories import (
     PASSWORD,
     DetaineeFactory,
@@ -53,6 +54,22 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    """A real SMTP server on loopback for the module (insertion/bench/harness.py, the bench's
+    own): `.port`, and `.mailbox`, which keeps every message received."""
+    with harness.smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The messages received during the test, with nothing refused nor held."""
+    smtp_server.mailbox.reset()
+    yield smtp_server.mailbox
+    smtp_server.mailbox.reset()
 
 
 @pytest.fixture

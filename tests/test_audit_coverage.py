@@ -111,7 +111,7 @@ def test_a_draft_interview_and_the_release_form_are_logged_when_read(
     client.force_login(interviewer_fresnes)
     assert client.get(reverse("entretiens:interview", args=[draft.pk])).status_code == 200
     client.force_login(cpip_fresnes)
-    url = reverse("release:release_record", args=[detainee_fresnes.pk])
+    url = reverse("person:release_record", args=[detainee_fresnes.pk])
     assert client.get(url).status_code == 200
     lines = AccessLog.objects.order_by("pk")
     assert [(line.user, line.action, line.detainee_id) for line in lines] == [
@@ -124,7 +124,7 @@ def test_a_refused_release_is_logged_once_as_a_refused_attempt(
     client, cpip_fresnes, detainee_fresnes
 ):
     client.force_login(cpip_fresnes)
-    url = reverse("release:release_record", args=[detainee_fresnes.pk])
+    url = reverse("person:release_record", args=[detainee_fresnes.pk])
     response = client.post(url, {"on_date": "pas une date", "kind": ""})
     assert response.status_code == 200
     assert [(line.action, line.detainee_id) for line in AccessLog.objects.all()] == [

@@ -79,7 +79,7 @@ def test_the_back_office_shows_the_log_read_only_with_its_filters(client, superu
 def test_reading_a_person_page_is_logged_and_managers_reads_are_shown(
     client, cpip_fresnes, manager_fresnes, detainee_fresnes
 ):
-    url = reverse("detainees:detail", args=[detainee_fresnes.pk])
+    url = reverse("person:detail", args=[detainee_fresnes.pk])
     client.force_login(manager_fresnes)
     client.get(url)
     client.force_login(cpip_fresnes)
@@ -99,7 +99,7 @@ def test_a_write_and_a_refused_attempt_on_a_person_are_logged_once_each(
     """The contact recorded is logged by its view; the attempt refused over htmx (which
     answers 200 with the form's errors) by the middleware, once."""
     client.force_login(cpip_fresnes)
-    url = reverse("release:contact_create", args=[detainee_fresnes.pk])
+    url = reverse("person:contact_create", args=[detainee_fresnes.pk])
     refused = client.post(
         url, {"on_date": "", "kind": "", "subject": ""}, headers={"HX-Request": "true"}
     )

@@ -16,9 +16,10 @@ from django.utils import timezone
 from entretiens.choices import SynthesisStatus
 from entretiens.models import Synthesis
 from insertion.audit.models import AccessLog
-from insertion.dashboard.caseload import PAGE_SIZE
+from insertion.core.lists import PAGE_SIZE
 from insertion.detainees.models import ArrangementStatus, ReleaseDateChangeReason, ReleaseKind
-from insertion.detainees.services import contact_record, detainee_release, release_date_change
+from insertion.detainees.services import contact_record
+from insertion.person.services import detainee_release, release_date_change
 from insertion.release.models import Milestone, MilestoneStatus, ReleaseAlert
 from insertion.release.services import milestone_set_status, referent_assign
 from tests.factories import (
@@ -249,6 +250,16 @@ def test_manager_sees_all_held_people_and_filters_by_referent(
     }
 
 
+def test_the_manager_chooses_the_referent_above_the_filters_which_keep_it(
+    client, story, manager_fresnes
+):
+    client.force_login(manager_fresnes)
+    content = client.get(URL, {"referent": "aucun"}).content.decode()
+    assert content.count('id="referent"') == 1
+    assert '<option value="aucun" selected>Personnes sans référent</option>' in content
+    assert '<input type="hidden" name="referent" value="aucun">' in content
+
+
 def test_the_referent_filter_is_only_for_managers(client, story, cpip_fresnes):
     client.force_login(cpip_fresnes)
     assert len(listed(client, referent="aucun")) == 4  # ignored: their own people
@@ -392,6 +403,39 @@ def test_htmx_gets_the_results_only(client, story, cpip_fresnes):
     assert 'id="caseload-status"' in client.get(URL).content.decode()
 
 
+def test_an_htmx_history_restore_gets_the_whole_page(client, story, cpip_fresnes):
+    client.force_login(cpip_fresnes)
+    response = client.get(
+        URL, {"horizon": "30"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    content = response.content.decode()
+    assert "<html" in content and "Compteurs du portefeuille" in content
+    assert 'id="caseload"' in content and "LEFÈVRE Hélène" in content
+    assert {c.key: c.count for c in response.context["counters"]}["releases_30"] == 1
+
+
+def test_the_htmx_fragment_counts_without_the_counters(
+    client, story, cpip_fresnes, django_assert_num_queries
+):
+    """The fragment shows the filtered total, not the counters: one aggregate query all the same,
+    and the same number of queries as the page."""
+    client.force_login(cpip_fresnes)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(URL, {"risque": "1"}, headers={"HX-Request": "true"})
+    assert response.context["page_obj"].paginator.count == 1
+    assert response.context["counters"] == []
+
+
+def test_refused_filters_show_the_defaults(client, story, cpip_fresnes):
+    client.force_login(cpip_fresnes)
+    response = client.get(URL, {"horizon": "7000", "tri": "x", "risque": "non", "perimetre": "?"})
+    content = response.content.decode()
+    assert '<option value="" selected>Toutes les dates</option>' in content
+    assert '<option value="urgence" selected>Urgence</option>' in content
+    assert response.context["filters"].values["risque"] is False  # only 1, on, oui check it
+    assert len(response.context["page_obj"]) == 4  # the CPIP's own people
+
+
 def test_the_page_shows_the_columns_and_badges(client, story, cpip_fresnes):
     client.force_login(cpip_fresnes)
     content = client.get(URL).content.decode()
@@ -405,7 +449,7 @@ def test_the_page_shows_the_columns_and_badges(client, story, cpip_fresnes):
     assert "Refusé" in content
     assert day(20).strftime("%Y") in content
     assert "en retard" in content  # soon's next milestone is late
-    assert f'href="{reverse("detainees:detail", args=[story["soon"].pk])}"' in content
+    assert f'href="{reverse("person:detail", args=[story["soon"].pk])}"' in content
 
 
 def test_a_dlp_past_reads_depassee(client, fresnes, cpip_fresnes, milestone_kinds):

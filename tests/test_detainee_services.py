@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from insertion.detainees.models import Detainee, Incarceration, ReleaseDateChange
-from insertion.detainees.services import (
+from insertion.person.services import (
     detainee_admit,
     detainee_release,
     detainee_transfer,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from insertion.detainees.services import release_date_change
+from insertion.person.services import release_date_change
 from tests.factories import DetaineeFactory, EstablishmentFactory, SentenceArrangementFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,12 +80,47 @@ def test_htmx_request_gets_only_the_results_fragment(client, cpip_fresnes, detai
     assert "<header" not in content
 
 
+def test_an_htmx_history_restore_gets_the_whole_page(client, cpip_fresnes, detainee_fresnes):
+    """The back button after a search (htmx missed its cache) must not show a bare fragment."""
+    client.force_login(cpip_fresnes)
+    response = client.get(
+        reverse("detainees:list"),
+        {"q": "lefevre"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    content = response.content.decode()
+    assert "<header" in content and 'id="results"' in content
+    assert "LEFÈVRE Hélène" in content
+
+
+def test_the_filters_show_what_the_list_applies(client, cpip_fresnes, detainee_fresnes):
+    client.force_login(cpip_fresnes)
+    content = _list(client, tri="inconnu", situation="x", q="  lefevre  ").content.decode()
+    assert '<option value="nom" selected>Nom</option>' in content
+    assert '<option value="presentes" selected>Présentes</option>' in content
+    assert 'value="lefevre"' in content
+    # A long search is shortened, not refused.
+    assert _list(client, q="lefevre" + " x" * 100).context["query"] == "lefevre" + " x" * 46
+
+
+def test_the_dlp_order_is_offered_to_the_readers_of_sentences_only(
+    client, interviewer_fresnes, cpip_fresnes, detainee_fresnes
+):
+    client.force_login(cpip_fresnes)
+    assert 'value="dlp"' in _list(client).content.decode()
+    client.force_login(interviewer_fresnes)
+    response = _list(client, tri="dlp")
+    assert 'value="dlp"' not in response.content.decode()
+    assert response.context["sort"] == "nom"
+
+
 def test_interviewer_sees_identity_and_arrival_but_not_the_sentence(
     client, interviewer_fresnes, detainee_fresnes
 ):
     SentenceArrangementFactory(detainee=detainee_fresnes)
     client.force_login(interviewer_fresnes)
-    content = client.get(reverse("detainees:detail", args=[detainee_fresnes.pk])).content.decode()
+    content = client.get(reverse("person:detail", args=[detainee_fresnes.pk])).content.decode()
     assert "LEFÈVRE Hélène" in content and "24001" in content
     assert "Arrivée dans l'établissement" in content
     assert "Historique de la date de libération prévisible" not in content
@@ -101,7 +136,7 @@ def test_person_page_shows_release_date_history_and_arrangements(
     )
     SentenceArrangementFactory(detainee=detainee_fresnes, kind="ddse")
     client.force_login(cpip_fresnes)
-    content = client.get(reverse("detainees:detail", args=[detainee_fresnes.pk])).content.decode()
+    content = client.get(reverse("person:detail", args=[detainee_fresnes.pk])).content.decode()
     assert "Réduction de peine" in content
     assert "avancée de 45 jours" in content
     assert "Date initiale" in content
@@ -115,7 +150,7 @@ def test_dates_are_written_in_french(client, cpip_fresnes, fresnes):
         custody_start=datetime.date(2026, 3, 12),
     )
     client.force_login(cpip_fresnes)
-    content = client.get(reverse("detainees:detail", args=[person.pk])).content.decode()
+    content = client.get(reverse("person:detail", args=[person.pk])).content.decode()
     assert "12 mars 2026" in content
 
 
@@ -151,7 +186,7 @@ def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes
         )
         SentenceArrangementFactory(detainee=big)
     counts = {
-        person.pk: _count_queries(client, reverse("detainees:detail", args=[person.pk]))
+        person.pk: _count_queries(client, reverse("person:detail", args=[person.pk]))
         for person in (small, big)
     }
     # 8 for the identity, stays, DLP and arrangements; 4 for the plan readers' part of a person

@@ -114,11 +114,11 @@ def test_milestone_forms_resist_hostile_input(client, cpip_fresnes, person):
         move=hostile("direction"),
     )
     def run(create, edit, status, note, move):
-        check(client, reverse("release:milestone_create", args=[person.pk]), create, *watched)
-        check(client, reverse("release:milestone_edit", kwargs=kwargs), edit, *watched)
-        check(client, reverse("release:milestone_status", kwargs=kwargs), status, *watched)
-        check(client, reverse("release:milestone_note", kwargs=kwargs), note, *watched)
-        check(client, reverse("release:milestone_reorder", kwargs=kwargs), move, *watched)
+        check(client, reverse("person:milestone_create", args=[person.pk]), create, *watched)
+        check(client, reverse("person:milestone_edit", kwargs=kwargs), edit, *watched)
+        check(client, reverse("person:milestone_status", kwargs=kwargs), status, *watched)
+        check(client, reverse("person:milestone_note", kwargs=kwargs), note, *watched)
+        check(client, reverse("person:milestone_reorder", kwargs=kwargs), move, *watched)
 
     run()
 
@@ -130,9 +130,9 @@ def test_contact_and_release_forms_resist_hostile_input(client, cpip_fresnes, pe
     @HYPOTHESIS
     @given(contact=hostile("on_date", "kind", "subject"), release=hostile("on_date", "kind"))
     def run(contact, release):
-        check(client, reverse("release:contact_create", args=[person.pk]), contact, *watched)
+        check(client, reverse("person:contact_create", args=[person.pk]), contact, *watched)
         response = check(
-            client, reverse("release:release_record", args=[person.pk]), release, *watched
+            client, reverse("person:release_record", args=[person.pk]), release, *watched
         )
         # Without the confirmation step nobody is released.
         assert not Detainee.objects.get(pk=person.pk).is_released or response.status_code == 302
@@ -284,7 +284,7 @@ def test_a_nul_in_the_address_is_refused(client, cpip_fresnes):
 def test_a_nul_in_a_form_is_refused_and_writes_nothing(client, cpip_fresnes, person):
     client.force_login(cpip_fresnes)
     watched = (Contact.objects.all(),)
-    url = reverse("release:contact_create", args=[person.pk])
+    url = reverse("person:contact_create", args=[person.pk])
     data = {"on_date": timezone.localdate().isoformat(), "kind": ContactKind.values[0]}
     assert client.post(url, {**data, "subject": "Vu ce jour"}).status_code == 302
     before = snapshot(*watched)  # the same form without its NUL was saved

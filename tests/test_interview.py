@@ -5,8 +5,10 @@ import html as html_lib
 import re
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from entretiens.choices import (
     BarrierCategory,
@@ -558,6 +560,40 @@ def test_the_form_page_query_count_does_not_grow_with_rows(
 FORM_PAGE_QUERIES = 14
 
 
+# --- Markup ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["saved", "refused"])
+def test_every_field_is_drawn_as_django_dsfr_draws_it(interviewer_fresnes, interview, bound):
+    """The form writes django-dsfr's field markup itself, in one loop: each field reads as
+    django-dsfr's own snippet (label, ids, name, value, classes, aria attributes, errors)."""
+    _with_rows(interview, interviewer_fresnes, 1)
+    interview_add_row(
+        interview=interview, kind="projets", by=interviewer_fresnes, lock_version=None
+    )
+    data = None
+    if bound:
+        experience = Experience.objects.get(interview=interview)
+        data = form_data(
+            interview,
+            duration_minutes="300",
+            french_reading="inconnu",
+            tools=["inconnu"],
+            conclusion="x" * 4001,
+            **{
+                f"frein_{BarrierCategory.values[0]}": "inconnu",
+                f"experience-{experience.pk}-start_year": "2019",
+                f"experience-{experience.pk}-end_year": "2018",
+            },
+        )
+    entry = InterviewEntry(Interview.objects.get(pk=interview.pk), data)
+    assert not bound or entry.error_count() == 6
+    for form in entry.all_forms():
+        html = render_to_string("entretiens/includes/_form_fields.html", {"form": form})
+        for field in form:
+            assertInHTML(field.as_field_group(), html, count=1)
+
+
 def test_saves_from_the_same_opening_of_the_form_do_not_conflict(
     client, interviewer_fresnes, interview
 ):
@@ -585,7 +621,7 @@ def test_a_not_done_interview_of_a_previous_stay_cannot_be_reopened(
     from django.core.exceptions import ValidationError
 
     from entretiens.services import interview_reopen
-    from insertion.detainees.services import detainee_transfer
+    from insertion.person.services import detainee_transfer
 
     first = InterviewFactory(detainee=detainee_fresnes)
     detainee_transfer(
@@ -607,7 +643,7 @@ def test_the_person_page_links_a_reader_to_the_validated_interview(
 ):
     interview = validated_interview(detainee=detainee_fresnes, by=interviewer_fresnes)
     client.force_login(cpip_fresnes)
-    html = text_of(client.get(reverse("detainees:detail", args=[detainee_fresnes.pk])))
+    html = text_of(client.get(reverse("person:detail", args=[detainee_fresnes.pk])))
     assert "Consulter l'entretien" in html
     assert page_url(interview) in html
 
@@ -615,7 +651,7 @@ def test_the_person_page_links_a_reader_to_the_validated_interview(
 def test_the_person_page_gives_the_interviewer_the_open_interview(
     client, cpip_fresnes, interviewer_fresnes, interview
 ):
-    url = reverse("detainees:detail", args=[interview.detainee.pk])
+    url = reverse("person:detail", args=[interview.detainee.pk])
     client.force_login(interviewer_fresnes)
     assert page_url(interview) in client.get(url).content.decode()
     client.force_login(cpip_fresnes)  # a draft is not for the readers: status only

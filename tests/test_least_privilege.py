@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from insertion.detainees.services import release_date_change
 from insertion.establishments.models import SynthesisRecipient
+from insertion.person.services import release_date_change
 from insertion.release.services import referent_assign
 from tests.factories import validated_interview
 
@@ -23,7 +23,7 @@ def test_only_cpip_and_managers_read_the_legal_status_and_offence(
 ):
     user = {"interviewer": interviewer_fresnes, "cpip": cpip_fresnes, "manager": manager_fresnes}
     client.force_login(user[who])
-    page = client.get(reverse("detainees:detail", args=[detainee_fresnes.pk])).content.decode()
+    page = client.get(reverse("person:detail", args=[detainee_fresnes.pk])).content.decode()
     assert "Lefèvre".upper() in page  # identity stays
     assert ("Condamné" in page) is sees
     assert ("Délit" in page) is sees

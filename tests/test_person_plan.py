@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from insertion.detainees.models import Contact, Detainee, ReleaseKind
-from insertion.detainees.services import contact_record, release_date_change
+from insertion.detainees.services import contact_record
+from insertion.person.services import release_date_change
 from insertion.release import frise
 from insertion.release.models import (
     Milestone,
@@ -44,7 +45,7 @@ def days(n: int) -> datetime.timedelta:
 
 
 def page_url(detainee) -> str:
-    return reverse("detainees:detail", args=[detainee.pk])
+    return reverse("person:detail", args=[detainee.pk])
 
 
 @pytest.fixture
@@ -75,21 +76,21 @@ def action_urls(person, milestone, alert) -> dict[str, tuple[str, dict]]:
     """Every action of the person page: its URL and a valid POST."""
     args = [person.pk, milestone.pk]
     return {
-        "status": (reverse("release:milestone_status", args=args), {"status": "fait"}),
-        "edit": (reverse("release:milestone_edit", args=args), {"owner": "SIAO"}),
-        "reorder": (reverse("release:milestone_reorder", args=args), {"direction": "down"}),
-        "note": (reverse("release:milestone_note", args=args), {"text": "Dossier envoyé."}),
+        "status": (reverse("person:milestone_status", args=args), {"status": "fait"}),
+        "edit": (reverse("person:milestone_edit", args=args), {"owner": "SIAO"}),
+        "reorder": (reverse("person:milestone_reorder", args=args), {"direction": "down"}),
+        "note": (reverse("person:milestone_note", args=args), {"text": "Dossier envoyé."}),
         "create": (
-            reverse("release:milestone_create", args=[person.pk]),
+            reverse("person:milestone_create", args=[person.pk]),
             {"label": "Rendez-vous CMP", "category": "sante"},
         ),
         "contact": (
-            reverse("release:contact_create", args=[person.pk]),
+            reverse("person:contact_create", args=[person.pk]),
             {"on_date": today().isoformat(), "kind": "entretien", "subject": "Point logement"},
         ),
-        "alert": (reverse("release:alert_mark_seen", args=[person.pk, alert.pk]), {}),
+        "alert": (reverse("person:alert_mark_seen", args=[person.pk, alert.pk]), {}),
         "release": (
-            reverse("release:release_record", args=[person.pk]),
+            reverse("person:release_record", args=[person.pk]),
             {"on_date": today().isoformat(), "kind": "sortie_seche", "confirmed": "1"},
         ),
     }
@@ -184,7 +185,7 @@ def test_cpip_of_another_prison_gets_404_on_the_person_page_and_the_release_form
 ):
     client.force_login(cpip_lyon)
     assert client.get(page_url(person)).status_code == 404
-    assert client.get(reverse("release:release_record", args=[person.pk])).status_code == 404
+    assert client.get(reverse("person:release_record", args=[person.pk])).status_code == 404
 
 
 def test_a_milestone_of_another_person_answers_404_under_this_persons_url(
@@ -194,7 +195,7 @@ def test_a_milestone_of_another_person_answers_404_under_this_persons_url(
     referent_assign(detainee=other, referent=cpip_fresnes, by=cpip_fresnes)
     foreign = other.release_plan.milestones.first()
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_status", args=[person.pk, foreign.pk])
+    url = reverse("person:milestone_status", args=[person.pk, foreign.pk])
     assert client.post(url, {"status": "fait"}).status_code == 404
     foreign.refresh_from_db()
     assert foreign.status == MilestoneStatus.TO_DO
@@ -230,7 +231,7 @@ def test_a_manager_reads_the_plan_without_any_button(client, person, manager_fre
     assert "Ajouter un jalon" not in content
     assert "Enregistrer un contact" not in content
     # ...but a manager records a release.
-    assert reverse("release:release_record", args=[person.pk]) in content
+    assert reverse("person:release_record", args=[person.pk]) in content
 
 
 def test_the_referent_sees_every_action(client, person, cpip_fresnes, alert):
@@ -340,7 +341,7 @@ def test_an_unread_alert_shows_the_shift_and_is_marked_seen(client, person, cpip
     assert "DLP avancée de 45 jours" in content
     assert f"(du {_french(previous)} au {_french(new)}" in content
 
-    url = reverse("release:alert_mark_seen", args=[person.pk, alert.pk])
+    url = reverse("person:alert_mark_seen", args=[person.pk, alert.pk])
     response = client.post(url, **HTMX)
     assert response.status_code == 200
     assert "Alerte marquée comme vue." in response.content.decode()
@@ -355,7 +356,7 @@ def test_marking_an_alert_seen_without_javascript_redirects_to_the_plan(
     client, person, cpip_fresnes, alert
 ):
     client.force_login(cpip_fresnes)
-    response = client.post(reverse("release:alert_mark_seen", args=[person.pk, alert.pk]))
+    response = client.post(reverse("person:alert_mark_seen", args=[person.pk, alert.pk]))
     assert response.status_code == 302
     assert response["Location"] == f"{page_url(person)}#plan-de-sortie"
     assert messages_of(response) == ["Alerte marquée comme vue."]
@@ -370,7 +371,7 @@ def _french(day: datetime.date) -> str:
 
 def test_a_status_changes_in_one_click_with_htmx(client, person, milestone, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_status", args=[person.pk, milestone.pk])
     response = client.post(url, {"status": "fait"}, **HTMX)
 
     assert response.status_code == 200
@@ -393,7 +394,7 @@ def test_a_status_change_without_javascript_redirects_to_the_milestone(
     client, person, milestone, cpip_fresnes
 ):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_status", args=[person.pk, milestone.pk])
     response = client.post(url, {"status": "en_cours"})
     assert response.status_code == 302
     assert response["Location"] == f"{page_url(person)}#jalon-{milestone.pk}"
@@ -404,7 +405,7 @@ def test_a_status_change_without_javascript_redirects_to_the_milestone(
 
 def test_an_unknown_status_is_refused_in_french(client, person, milestone, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_status", args=[person.pk, milestone.pk])
     response = client.post(url, {"status": "termine"})
     assert response.status_code == 302
     assert messages_of(response) == ["État inconnu."]
@@ -418,7 +419,7 @@ def test_sans_objet_asks_for_its_reason_and_keeps_what_was_typed(
     client, person, milestone, cpip_fresnes
 ):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_status", args=[person.pk, milestone.pk])
 
     content = client.post(url, {"status": "sans_objet", "reason": "  "}, **HTMX).content.decode()
     assert "Indiquez pourquoi ce jalon est sans objet pour cette personne." in content
@@ -452,7 +453,7 @@ def test_sans_objet_asks_for_its_reason_and_keeps_what_was_typed(
 
 def test_the_referent_adds_a_milestone(client, person, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_create", args=[person.pk])
+    url = reverse("person:milestone_create", args=[person.pk])
     data = {
         "label": "Rendez-vous au CMP",
         "category": "sante",
@@ -477,7 +478,7 @@ def test_the_referent_adds_a_milestone(client, person, cpip_fresnes):
 
 def test_adding_a_milestone_without_label_keeps_what_was_typed(client, person, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_create", args=[person.pk])
+    url = reverse("person:milestone_create", args=[person.pk])
     data = {
         "label": "",
         "category": "sante",
@@ -497,7 +498,7 @@ def test_adding_a_milestone_without_label_keeps_what_was_typed(client, person, c
 
 def test_the_referent_edits_the_target_date_and_owner(client, person, milestone, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_edit", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_edit", args=[person.pk, milestone.pk])
     target = today() - days(3)
     response = client.post(url, {"target_date": target.isoformat(), "owner": "SIAO 94"}, **HTMX)
     content = response.content.decode()
@@ -517,7 +518,7 @@ def test_the_referent_moves_a_milestone_up_and_down(client, person, cpip_fresnes
     client.force_login(cpip_fresnes)
     order = list(person.release_plan.milestones.order_by("position", "pk"))
     second = order[1]
-    url = reverse("release:milestone_reorder", args=[person.pk, second.pk])
+    url = reverse("person:milestone_reorder", args=[person.pk, second.pk])
 
     response = client.post(url, {"direction": "up"}, **HTMX)
     assert response.status_code == 200
@@ -535,7 +536,7 @@ def test_the_referent_moves_a_milestone_up_and_down(client, person, cpip_fresnes
 
 def test_the_referent_adds_a_note(client, person, milestone, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:milestone_note", args=[person.pk, milestone.pk])
+    url = reverse("person:milestone_note", args=[person.pk, milestone.pk])
     response = client.post(url, {"text": "Dossier SIAO envoyé le 3."}, **HTMX)
     content = response.content.decode()
     assert "Notes (1)" in content and "Dossier SIAO envoyé le 3." in content
@@ -553,7 +554,7 @@ def test_the_referent_adds_a_note(client, person, milestone, cpip_fresnes):
 
 def test_the_referent_records_a_contact(client, person, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:contact_create", args=[person.pk])
+    url = reverse("person:contact_create", args=[person.pk])
     response = client.post(
         url,
         {"on_date": today().isoformat(), "kind": "telephone", "subject": "Appel du SIAO"},
@@ -575,7 +576,7 @@ def test_the_contact_form_says_what_is_wrong_next_to_the_field_and_keeps_the_res
     client, person, cpip_fresnes
 ):
     client.force_login(cpip_fresnes)
-    url = reverse("release:contact_create", args=[person.pk])
+    url = reverse("person:contact_create", args=[person.pk])
     future = (today() + days(2)).isoformat()
     for headers in (HTMX, {}):
         response = client.post(
@@ -631,7 +632,7 @@ def test_the_release_is_recorded_after_a_confirmation_and_closes_the_plan(
 ):
     milestone_set_status(milestone=milestone, status="fait", by=cpip_fresnes)
     client.force_login(cpip_fresnes)
-    url = reverse("release:release_record", args=[person.pk])
+    url = reverse("person:release_record", args=[person.pk])
     assert "Type de sortie" in client.get(url).content.decode()
 
     data = {"on_date": today().isoformat(), "kind": ReleaseKind.DRY}
@@ -658,13 +659,13 @@ def test_the_release_is_recorded_after_a_confirmation_and_closes_the_plan(
     assert f"1/{plan.final_essential_total} jalons essentiels faits" in content
     assert "Changer l'état" not in content and "Enregistrer la libération" not in content
     # Nothing changes any more: the referent of a released person may not edit the plan.
-    status = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+    status = reverse("person:milestone_status", args=[person.pk, milestone.pk])
     assert client.post(status, {"status": "a_faire"}).status_code == 403
 
 
 def test_a_manager_records_a_release(client, person, manager_fresnes):
     client.force_login(manager_fresnes)
-    url = reverse("release:release_record", args=[person.pk])
+    url = reverse("person:release_record", args=[person.pk])
     data = {"on_date": today().isoformat(), "kind": ReleaseKind.LSC, "confirmed": "1"}
     assert client.post(url, data).status_code == 302
     assert ReleasePlan.objects.get(detainee=person).final_release_kind == ReleaseKind.LSC
@@ -672,7 +673,7 @@ def test_a_manager_records_a_release(client, person, manager_fresnes):
 
 def test_a_refused_release_says_why_in_french_and_keeps_the_values(client, person, cpip_fresnes):
     client.force_login(cpip_fresnes)
-    url = reverse("release:release_record", args=[person.pk])
+    url = reverse("person:release_record", args=[person.pk])
     before = (person.arrival_date - days(1)).isoformat()
     response = client.post(url, {"on_date": before, "kind": "lsc", "confirmed": "1"})
     content = response.content.decode()
@@ -755,7 +756,7 @@ def test_htmx_status_change_query_count_does_not_grow_with_the_plan(
     client.force_login(cpip_fresnes)
     for person in small_and_big:
         milestone = person.release_plan.milestones.first()
-        url = reverse("release:milestone_status", args=[person.pk, milestone.pk])
+        url = reverse("person:milestone_status", args=[person.pk, milestone.pk])
         with django_assert_num_queries(STATUS_CHANGE_QUERIES):
             assert client.post(url, {"status": "fait"}, **HTMX).status_code == 200
 

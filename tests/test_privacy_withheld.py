@@ -165,7 +165,7 @@ def outputs(client, users, detainee, interview) -> dict[str, str]:
         else:
             read[name] = response.content.decode()
 
-    person = reverse("detainees:detail", args=[detainee.pk])
+    person = reverse("person:detail", args=[detainee.pk])
     for who, user in (("cpip", cpip), ("manager", manager)):
         get(user, f"{who}: page de la personne", person)
         get(user, f"{who}: page de la personne (contacts)", person + "?contacts=tous")
@@ -189,7 +189,7 @@ def outputs(client, users, detainee, interview) -> dict[str, str]:
     # The fragment a one-click status change answers (htmx).
     client.force_login(cpip)
     response = client.post(
-        reverse("release:milestone_status", args=[detainee.pk, milestone.pk]),
+        reverse("person:milestone_status", args=[detainee.pk, milestone.pk]),
         {"status": "en_cours"},
         HTTP_HX_REQUEST="true",
     )

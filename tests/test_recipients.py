@@ -320,11 +320,11 @@ def _owed_and_delivered_syntheses(fresnes, interviewer):
 def test_an_address_added_later_receives_the_syntheses_still_owed(
     logged_in, fresnes, interviewer_fresnes, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from entretiens import delivery
+    from entretiens import tasks
 
     pending, rendered, delivered = _owed_and_delivered_syntheses(fresnes, interviewer_fresnes)
     enqueued = []
-    monkeypatch.setattr(delivery, "enqueue_deliveries", lambda ids: enqueued.extend(ids))
+    monkeypatch.setattr(tasks, "enqueue_deliveries", lambda ids: enqueued.extend(ids))
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(
             _add_url(fresnes),

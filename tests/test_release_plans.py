@@ -13,11 +13,8 @@ from entretiens.choices import BarrierLevel
 from entretiens.models import BarrierAssessment
 from entretiens.services import interview_validate
 from insertion.detainees.models import ArrangementStatus, Contact, Detainee, ReleaseKind
-from insertion.detainees.services import (
-    contact_record,
-    detainee_release,
-    release_date_change,
-)
+from insertion.detainees.services import contact_record
+from insertion.person.services import detainee_release, release_date_change
 from insertion.release.models import (
     Milestone,
     MilestoneChange,
@@ -25,6 +22,7 @@ from insertion.release.models import (
     ReleaseAlert,
     ReleasePlan,
 )
+from insertion.release.readiness import with_readiness
 from insertion.release.referential import KINDS
 from insertion.release.services import (
     milestone_add,
@@ -319,7 +317,7 @@ def test_a_contact_is_recorded_with_a_short_subject(person, cpip_fresnes):
 
 
 def readiness(detainee) -> Detainee:
-    return Detainee.objects.with_readiness(TODAY()).get(pk=detainee.pk)
+    return with_readiness(Detainee.objects.all(), TODAY()).get(pk=detainee.pk)
 
 
 @pytest.fixture
@@ -422,7 +420,7 @@ def test_urgency_puts_the_soonest_riskiest_first(fresnes, cpip_fresnes, mileston
     )
     scores = {
         d.pk: d.urgency
-        for d in Detainee.objects.with_readiness(TODAY()).filter(
+        for d in with_readiness(Detainee.objects.all(), TODAY()).filter(
             pk__in=[far.pk, soon_at_risk.pk, later_prepared.pk]
         )
     }
@@ -430,7 +428,7 @@ def test_urgency_puts_the_soonest_riskiest_first(fresnes, cpip_fresnes, mileston
     assert scores[soon_at_risk.pk] == 40 + 30 + 25  # at least five milestones late
     assert scores[later_prepared.pk] == 10 + 5 * readiness(later_prepared).late_count
     ordered = list(
-        Detainee.objects.with_readiness(TODAY())
+        with_readiness(Detainee.objects.all(), TODAY())
         .filter(pk__in=scores)
         .order_by("-urgency", "expected_release_date")
     )

@@ -17,16 +17,26 @@ from django.utils import timezone
 from entretiens.choices import (
     BarrierCategory,
     BarrierLevel,
+    DeliveryStatus,
     InterviewStatus,
     NotDoneReason,
     Section,
+    SynthesisStatus,
 )
-from entretiens.models import BarrierAssessment, Interview, Postponement
+from entretiens.models import (
+    BarrierAssessment,
+    Interview,
+    InterviewVersion,
+    Postponement,
+    Synthesis,
+)
 from entretiens.services import interview_missing
 from entretiens.summary import interview_summary
 from insertion.accounts.models import Role, User
-from insertion.core.demo import generate
-from insertion.core.demo.accounts import DEMO_EMAILS, DEMO_PASSWORD, FRESNES, MELUN
+from insertion.audit.models import AccessLog
+from insertion.demo import generate
+from insertion.demo.accounts import DEMO_EMAILS, DEMO_PASSWORD, FRESNES, MELUN
+from insertion.demo.syntheses import seed_syntheses
 from insertion.detainees.models import (
     ArrangementStatus,
     DepartureReason,
@@ -37,7 +47,20 @@ from insertion.detainees.models import (
     ReleaseKind,
     SentenceArrangement,
 )
-from insertion.establishments.models import Establishment, ProbationService, Region
+from insertion.establishments.models import (
+    Establishment,
+    ProbationService,
+    Region,
+    SynthesisRecipient,
+)
+from insertion.release.models import (
+    Milestone,
+    MilestoneKind,
+    MilestoneStatus,
+    ReleaseAlert,
+    ReleasePlan,
+)
+from insertion.release.readiness import not_seen_condition, with_readiness
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +85,6 @@ def demo_world(debug):
 
 
 def wipe():
-    from insertion.audit.models import AccessLog
-
     AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
     for model in (Detainee, User, Establishment, ProbationService, Region):
         model.objects.all().delete()
@@ -567,10 +588,6 @@ def test_national_data_set_on_a_tiny_scale_has_interviews_where_they_are_rolled_
 
 
 def test_every_validated_version_has_its_synthesis_sent_to_each_recipient(demo_world):
-    from entretiens.choices import DeliveryStatus, SynthesisStatus
-    from entretiens.models import InterviewVersion, Synthesis
-    from insertion.establishments.models import SynthesisRecipient
-
     versions = InterviewVersion.objects.select_related("interview")
     syntheses = Synthesis.objects.select_related("version").prefetch_related("deliveries")
     assert syntheses.count() == versions.count() > 200
@@ -611,8 +628,6 @@ def test_the_stand_in_pdf_is_a_real_pdf_with_its_own_hash(demo_world):
 
     import pypdf
 
-    from entretiens.models import Synthesis
-
     synthesis = Synthesis.objects.first()
     with synthesis.pdf.open("rb") as pdf:
         data = pdf.read()
@@ -629,8 +644,6 @@ def test_real_pdfs_are_each_syntheses_own(interviewer_fresnes, fresnes):
 
     import pypdf
 
-    from entretiens.models import Synthesis
-    from insertion.core.demo.syntheses import seed_syntheses
     from tests.factories import DetaineeFactory, validated_interview
 
     people = [DetaineeFactory(establishment=fresnes) for _ in range(3)]
@@ -655,8 +668,6 @@ def test_real_pdfs_are_each_syntheses_own(interviewer_fresnes, fresnes):
 
 
 def test_every_person_with_a_referent_has_a_plan_as_the_rule_makes_it(demo_world):
-    from insertion.release.models import Milestone, MilestoneKind, MilestoneStatus, ReleasePlan
-
     followed = Detainee.objects.exclude(referent=None)
     assert ReleasePlan.objects.count() == followed.count()
     assert not ReleasePlan.objects.filter(detainee__referent=None).exists()
@@ -685,8 +696,6 @@ def test_every_person_with_a_referent_has_a_plan_as_the_rule_makes_it(demo_world
 
 
 def test_the_barriers_of_the_interview_are_in_the_plans(demo_world):
-    from insertion.release.models import Milestone
-
     flagged = Milestone.objects.exclude(barrier_note="").select_related("plan__detainee")
     assert flagged.exists()
     for milestone in flagged[:30]:
@@ -703,12 +712,9 @@ def test_the_barriers_of_the_interview_are_in_the_plans(demo_world):
 def test_the_demo_cpip_has_people_in_every_state(demo_world):
     """Released soon, at risk, late, not seen for six months, DLP brought forward: none of the
     dashboard's counters is empty for cpip@demo.insertion.fr."""
-    from insertion.release.models import ReleaseAlert
-    from insertion.release.readiness import not_seen_condition
-
     today = timezone.localdate()
     cpip = User.objects.get(email="cpip@demo.insertion.fr")
-    people = Detainee.objects.held().followed_by(cpip).with_readiness(today)
+    people = with_readiness(Detainee.objects.held().followed_by(cpip), today)
     counts = people.aggregate(
         soon=Count("pk", filter=Q(expected_release_date__lte=today + datetime.timedelta(30))),
         at_risk=Count("pk", filter=Q(dry_risk=True)),

@@ -25,6 +25,31 @@ def test_postgres_url_uses_the_postgresql_backend():
     assert (config["HOST"], config["NAME"], config["USER"]) == ("db", "insertion", "app")
 
 
+def test_postgres_connections_run_without_jit_and_keep_the_url_options():
+    config = database_config("postgres://app:pw@db:5432/insertion", sqlite_path=Path("x"))
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+    config = database_config(
+        "postgres://db/x?sslmode=require&options=-c%20statement_timeout%3D5000",
+        sqlite_path=Path("x"),
+    )
+    assert config["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c statement_timeout=5000 -c jit=off",
+    }
+    assert "OPTIONS" not in database_config(None, sqlite_path=Path("x"))
+
+
+@pytest.mark.django_db
+def test_the_application_database_session_has_jit_off():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_unsupported_database_fails_loudly():
     with pytest.raises(ImproperlyConfigured, match="mysql"):
         database_config("mysql://db/x", sqlite_path=Path("x"))
@@ -135,6 +160,42 @@ def test_check_deploy_is_clean_with_production_variables():
 def test_no_email_url_keeps_the_console_backend():
     assert email_config(None) == {}
     assert email_config("") == {}
+
+
+def test_console_email_url_prints_the_emails():
+    assert email_config("console://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+
+
+def test_the_settings_default_to_the_console_and_refuse_the_retired_email_backend():
+    """One email switch: without EMAIL_URL the emails go to the console; the former
+    EMAIL_BACKEND variable stops the start-up instead of being silently ignored."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "EMAIL_BACKEND"}}
+    env |= {"DJANGO_SETTINGS_MODULE": "insertion.settings", "DJANGO_DEBUG": "1"}
+    run = {"env": env, "capture_output": True, "text": True, "cwd": Path(__file__).parents[1]}
+    result = subprocess.run([sys.executable, "-c", code], check=True, **run)
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"
+    result = subprocess.run([sys.executable, "-c", code], **run)
+    assert result.returncode != 0
+    assert "La variable EMAIL_BACKEND n'est plus lue : utilisez EMAIL_URL" in result.stderr
+
+
+def test_every_periodic_job_names_a_task_that_exists(settings):
+    import importlib
+
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        module, name = entry["task"].rsplit(".", 1)
+        assert getattr(importlib.import_module(module), name).name == entry["task"]
 
 
 @pytest.mark.parametrize(

@@ -1,41 +1,33 @@
 """Delivery of the syntheses against real services: a Celery worker process on the local Redis,
 the PostgreSQL test database, and an SMTP server (aiosmtpd) on loopback (STYLE.md §17).
 
-The worker is started once for the module (tests/celery_worker.py) on a Redis database of its
-own (one per xdist worker), so that flushing it cannot touch anything else; it reads the
+The worker is started once for the module by the harness `make bench` uses too
+(insertion/bench/harness.py; the SMTP server fixture is in conftest.py) on a Redis database of
+its own (one per xdist worker), so that flushing it cannot touch anything else; it reads the
 pytest-django test database, hence the tests that need it commit their data
 (`transaction=True`).
 """
 
-import asyncio
 import datetime
-import email
-import email.policy
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pypdf
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
-from entretiens import delivery, tasks
+from entretiens import deadlines, delivery, tasks
 from entretiens.choices import DeliveryStatus, SynthesisStatus
 from entretiens.models import Synthesis, SynthesisDelivery, SynthesisWarning
 from entretiens.services import interview_rectify, interview_validate
+from insertion.bench import harness
 from insertion.establishments.models import RecipientRole, SynthesisRecipient
 from tests.factories import DetaineeFactory, UserFactory, validated_interview
 
@@ -61,106 +53,7 @@ FAST = {
 SHORT_SWEEP = {"grace": 0, "render_timeout": 0, "sending_timeout": 0}
 
 
-# --- SMTP server on loopback -----------------------------------------------------------
-
-
-class Mailbox:
-    """aiosmtpd handler: keeps every message received, per envelope recipient, and refuses the
-    recipients it is told to refuse (a 4xx or 5xx reply, a number of times or forever)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received: list[tuple[str, email.message.EmailMessage]] = []
-        self.refusals: dict[str, list] = {}  # address -> [reply, remaining or None for ever]
-        self.refused = Counter()
-        self.delay = 0.0
-        # The n-th message (counted from 1) is held `hold` seconds before the server answers 250,
-        # and `holding` is set meanwhile: a test kills the worker at that moment. With
-        # `hold_committed`, the message is kept before the hold (a server that has queued it and
-        # has not replied yet), else only after (a client that vanishes cancels it).
-        self.data_count = 0
-        self.hold_at: int | None = None
-        self.hold = 0.0
-        self.hold_committed = False
-        self.holding = threading.Event()
-
-    def reset(self):
-        with self.lock:
-            self.received.clear()
-            self.refusals.clear()
-            self.refused.clear()
-            self.delay = 0.0
-            self.data_count = 0
-            self.hold_at = None
-            self.hold_committed = False
-            self.holding.clear()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        with self.lock:
-            rule = self.refusals.get(address)
-            if rule is not None and (rule[1] is None or rule[1] > 0):
-                if rule[1] is not None:
-                    rule[1] -= 1
-                self.refused[address] += 1
-                return rule[0]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.data_count += 1
-            held = self.data_count == self.hold_at
-            committed = held and self.hold_committed
-            if committed:
-                self.received.extend((rcpt, message) for rcpt in envelope.rcpt_tos)
-        if held:
-            self.holding.set()
-            await asyncio.sleep(self.hold)
-        elif self.delay:
-            await asyncio.sleep(self.delay)
-        if not committed:
-            with self.lock:
-                self.received.extend((rcpt, message) for rcpt in envelope.rcpt_tos)
-        return "250 Message accepted for delivery"
-
-    def count(self, to: str | None = None) -> int:
-        with self.lock:
-            return sum(1 for rcpt, _ in self.received if to is None or rcpt == to)
-
-    def messages(self, to: str | None = None) -> list:
-        with self.lock:
-            return [m for rcpt, m in self.received if to is None or rcpt == to]
-
-    def message_ids_by_recipient(self) -> tuple[dict[str, Counter], int]:
-        """Per recipient, how many copies of each Message-ID arrived; and the raw total."""
-        with self.lock:
-            counts: dict[str, Counter] = {}
-            for rcpt, message in self.received:
-                counts.setdefault(rcpt, Counter())[message["Message-ID"]] += 1
-            return counts, len(self.received)
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    handler = Mailbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd checks its port by connecting)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def mailbox(smtp_server):
-    smtp_server.handler.reset()
-    yield smtp_server.handler
-    smtp_server.handler.reset()
-
-
-# --- Redis and the worker --------------------------------------------------------------
+# --- Redis and the worker (insertion/bench/harness.py; the SMTP server is in conftest.py) ---
 
 
 def _dedicated_redis_url() -> str:
@@ -173,89 +66,15 @@ def _dedicated_redis_url() -> str:
     return urlunsplit(parts._replace(path=f"/{candidates[int(xdist_worker[2:])]}"))
 
 
-def _use_broker(app, url: str) -> None:
-    """Point this process' producer at `url`: the pools keep the URL they were created with."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = url
-
-
 @pytest.fixture(scope="module")
 def broker():
-    from insertion.celery import app
-
     url = _dedicated_redis_url()
     client = redis.Redis.from_url(url)
     client.flushdb()
-    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
-    _use_broker(app, url)
-    app.conf.task_always_eager = False
-    yield client
-    _use_broker(app, saved["broker_url"])
-    app.conf.task_always_eager = saved["task_always_eager"]
+    with harness.producer_on(url):
+        yield client
     client.flushdb()
     client.close()
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{quote(db['USER'], safe='')}{password}@{host}:{port}/{db['NAME']}"
-
-
-class Worker:
-    """`celery worker --pool=solo` of the project, in a subprocess, started and killed at will."""
-
-    def __init__(self, env: dict, log: Path):
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 30) -> None:
-        assert self.process is None or self.process.poll() is not None
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.celery_worker"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.log.open("rb") as log:
-                log.seek(offset)
-                if b" ready." in log.read():
-                    return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"Le worker n'a pas démarré :\n{self.tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no warm shutdown, the message in hand stays unacknowledged."""
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def ensure_running(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            self.start()
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
 @pytest.fixture(scope="module")
@@ -265,20 +84,22 @@ def pdf_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker, broker, smtp_server, pdf_root):
+    """`celery worker --pool=solo` of the project, in a subprocess, started and killed at will."""
     with django_db_blocker.unblock():
-        database_url = _database_url()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": _dedicated_redis_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?timeout=5",
-        "PRIVATE_MEDIA_ROOT": str(pdf_root),
-        "DELIVERY_TEST_SETTINGS": json.dumps(FAST),
-    }
+        database_url = harness.database_url()
     OUTPUT.mkdir(exist_ok=True)
     log = OUTPUT / "celery-worker.log"
     log.unlink(missing_ok=True)
-    worker = Worker(env, log)
+    worker = harness.Worker(
+        log=log,
+        database_url=database_url,
+        redis_url=_dedicated_redis_url(),
+        email_url=smtp_server.email_url(timeout=5),
+        private_media_root=pdf_root,
+        pool="solo",
+        settings_override=FAST,
+        name="delivery-test",
+    )
     worker.start()
     yield worker
     worker.stop()
@@ -306,7 +127,9 @@ def _fast_settings_and_private_storage(settings, pdf_root):
 # --- Helpers ---------------------------------------------------------------------------
 
 
-def wait_for(condition, *, timeout: float = 30, what: str = "", worker: Worker | None = None):
+def wait_for(
+    condition, *, timeout: float = 30, what: str = "", worker: harness.Worker | None = None
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -474,7 +297,7 @@ def test_worker_killed_mid_batch_then_sweep_every_recipient_gets_each_version_on
     emails_after_second_kill = mailbox.count()
 
     wait_until_idle(broker, mailbox)
-    swept = delivery.sweep(**SHORT_SWEEP)
+    swept = tasks.sweep(**SHORT_SWEEP)
     assert swept["unstuck"] == 2
     wait_for(lambda: all_sent(50), what="50 envois", worker=worker)
     wait_for(
@@ -512,7 +335,7 @@ def test_redis_flushed_then_sweep_every_recipient_gets_each_version_once(
     worker.start()
     time.sleep(0.3)
     assert mailbox.count() == 0
-    first_sweep = delivery.sweep(**SHORT_SWEEP)
+    first_sweep = tasks.sweep(**SHORT_SWEEP)
     assert first_sweep["renderings"] == 2
 
     # 2. Then again in the middle of the emails.
@@ -522,7 +345,7 @@ def test_redis_flushed_then_sweep_every_recipient_gets_each_version_once(
     at_flush = mailbox.count()
     wait_until_idle(broker, mailbox)
     assert mailbox.count() < 50, "tout était parti avant le FLUSHDB"
-    second_sweep = delivery.sweep(**SHORT_SWEEP)
+    second_sweep = tasks.sweep(**SHORT_SWEEP)
     wait_for(lambda: all_sent(50), what="50 envois", worker=worker)
     wait_until_idle(broker, mailbox)
     assert Synthesis.objects.filter(status=SynthesisStatus.DELIVERED).count() == 2
@@ -604,7 +427,7 @@ def test_permanent_refusals_end_failed_and_the_deadline_watch_reports_them(
         assert "direction@fresnes.test" not in body
     assert SynthesisWarning.objects.filter(synthesis=synthesis).count() == 1
     # Once a day per synthesis: the next hourly run says nothing more.
-    assert delivery.watch_deadlines() == 0
+    assert deadlines.watch_deadlines() == 0
 
 
 # --- Idempotence -----------------------------------------------------------------------
@@ -628,7 +451,7 @@ def test_messages_delivered_twice_and_the_sweep_send_nothing_more(
         tasks.deliver_synthesis.delay(row.pk)
         tasks.deliver_synthesis.delay(row.pk)
     tasks.render_synthesis.delay(synthesis.pk)
-    assert delivery.sweep(grace=0, render_timeout=0, sending_timeout=0) == {
+    assert tasks.sweep(grace=0, render_timeout=0, sending_timeout=0) == {
         "renderings": 0,
         "failed_stuck": 0,
         "unstuck": 0,
@@ -738,7 +561,7 @@ def test_in_process_a_temporary_refusal_leaves_the_row_owed_without_failing_the_
     assert mailbox.count("direction@fresnes.test") == 1
 
     # The sweep takes it up once its next attempt is due.
-    delivery.sweep(now=row.next_attempt_at + datetime.timedelta(seconds=1), grace=0)
+    tasks.sweep(now=row.next_attempt_at + datetime.timedelta(seconds=1), grace=0)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
     assert row.synthesis.status == SynthesisStatus.DELIVERED
@@ -754,24 +577,24 @@ def test_deadline_watch_warns_interviewer_and_managers_once_a_day(
     )
     synthesis = interview.syntheses.get()
     today = synthesis.due_date  # due today: within 24 hours
-    assert delivery.watch_deadlines(today=today - datetime.timedelta(days=2)) == 0
+    assert deadlines.watch_deadlines(today=today - datetime.timedelta(days=2)) == 0
 
-    assert delivery.watch_deadlines(today=today) == 2
+    assert deadlines.watch_deadlines(today=today) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [interviewer_fresnes.email, manager_fresnes.email]
     )
     assert "LEFÈVRE Hélène" in mail.outbox[0].body
     assert SynthesisWarning.objects.get().kind == "bientot"
-    assert delivery.watch_deadlines(today=today) == 0  # once a day per synthesis
+    assert deadlines.watch_deadlines(today=today) == 0  # once a day per synthesis
 
     mail.outbox.clear()
-    assert delivery.watch_deadlines(today=today + datetime.timedelta(days=1)) == 2
+    assert deadlines.watch_deadlines(today=today + datetime.timedelta(days=1)) == 2
     assert "EN RETARD" in mail.outbox[0].body
 
     Synthesis.objects.filter(pk=synthesis.pk).update(
         status=SynthesisStatus.DELIVERED, delivered_at=timezone.now(), sha256="0" * 64
     )
-    assert delivery.watch_deadlines(today=today + datetime.timedelta(days=2)) == 0
+    assert deadlines.watch_deadlines(today=today + datetime.timedelta(days=2)) == 0
 
 
 @pytest.mark.django_db
@@ -787,7 +610,7 @@ def test_sweep_completes_a_synthesis_whose_emails_were_all_sent(
         status=SynthesisStatus.RENDERED, sha256="0" * 64, rendered_at=timezone.now()
     )
     synthesis.deliveries.update(status=DeliveryStatus.SENT, sent_at=timezone.now())
-    assert delivery.sweep(grace=0)["completed"] == 1
+    assert tasks.sweep(grace=0)["completed"] == 1
     synthesis.refresh_from_db()
     assert synthesis.status == SynthesisStatus.DELIVERED and synthesis.delivered_at
-    assert delivery.sweep(grace=0)["completed"] == 0
+    assert tasks.sweep(grace=0)["completed"] == 0

@@ -5,6 +5,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from entretiens import pdf
 from entretiens.choices import (
     BarrierCategory,
     BarrierLevel,
@@ -348,6 +349,23 @@ def test_rendering_reads_no_query_beyond_the_version(detainee_fresnes, interview
     with CaptureQueriesContext(connection) as queries:
         render_synthesis_pdf(synthesis)
     assert len(queries) == 1  # the frozen version; everything else is in its content
+
+
+def test_the_stylesheet_and_fonts_kept_between_renderings_change_nothing(
+    detainee_fresnes, interviewer_fresnes, monkeypatch
+):
+    """The print stylesheet and its fonts are prepared once per process and thread
+    (entretiens.pdf._PrintStyles): the first rendering, another document, then the same
+    synthesis again give the same bytes."""
+    monkeypatch.setattr(pdf, "_print_styles", pdf._PrintStyles())  # as in a new process
+    interview = validate(
+        rich_interview(detainee=detainee_fresnes, interviewer=interviewer_fresnes),
+        interviewer_fresnes,
+    )
+    synthesis = interview.syntheses.get()
+    first = render_synthesis_pdf(synthesis)
+    html_to_pdf('<html lang="fr"><head><title>Essai</title></head><body><p>Autre</p></body></html>')
+    assert render_synthesis_pdf(synthesis) == first
 
 
 def test_the_fetcher_serves_the_allowed_static_files():

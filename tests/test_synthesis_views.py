@@ -290,6 +290,14 @@ def test_htmx_redraws_the_results_only(client, prison_team_fresnes, synthesis):
     assert "<h1>" not in page
 
 
+def test_an_htmx_history_restore_gets_the_whole_page(client, prison_team_fresnes, synthesis):
+    client.force_login(prison_team_fresnes)
+    page = client.get(
+        LIST, {"q": "lefevre"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    ).content.decode()
+    assert "<h1>" in page and 'id="results"' in page
+
+
 # Session, user, the second factor's device, the user's establishments (scoping), the
 # establishment filter, the paginator's count, the page of rows (person, stay, version,
 # establishment, replaced one).

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from insertion.detainees.models import ArrangementStatus, Detainee, ReleaseKind
-from insertion.detainees.services import detainee_release
+from insertion.person.services import detainee_release
 from insertion.release.models import ReleasePlan
 from insertion.release.services import referent_assign
 from tests.factories import DetaineeFactory, SentenceArrangementFactory, UserFactory
@@ -184,6 +184,17 @@ def test_htmx_gets_the_people_only(client, team, manager_fresnes, cpip_fresnes):
     assert content.lstrip().startswith('<div id="people"')
     assert "Portefeuilles des CPIP" not in content
     assert "AUBERT" in content
+
+
+def test_an_htmx_history_restore_gets_the_whole_page(client, team, manager_fresnes, cpip_fresnes):
+    client.force_login(manager_fresnes)
+    response = client.get(
+        TEAM,
+        {"suivies_par": cpip_fresnes.pk},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    content = response.content.decode()
+    assert "Portefeuilles des CPIP" in content and 'id="people"' in content
 
 
 def test_the_empty_states_are_french(client, manager_fresnes, fresnes):

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from entretiens.choices import SynthesisStatus
 from entretiens.models import Synthesis
-from insertion.detainees.services import release_date_change
 from insertion.establishments.models import RecipientRole, SynthesisRecipient
+from insertion.person.services import release_date_change
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
 from tests.factories import DetaineeFactory, InterviewFactory, UserFactory, validated_interview
@@ -49,7 +49,7 @@ def _milestone(w):
 
 
 MATRIX = {
-    "core:home": Route(EVERYONE),
+    "accounts:home": Route(EVERYONE),
     "accounts:login": Route(EVERYONE, public=True),
     "accounts:logout": Route(EVERYONE, method="post"),
     "accounts:otp_verify": Route(EVERYONE),
@@ -58,20 +58,20 @@ MATRIX = {
     "accounts:charter": Route(EVERYONE),
     "accounts:password_change": Route(EVERYONE),
     "detainees:list": Route(PERSON_READERS),
-    "detainees:detail": Route(PERSON_READERS, target="person"),
+    "person:detail": Route(PERSON_READERS, target="person"),
     "caseload:dashboard": Route(frozenset({"cpip", "manager"})),
     "caseload:export": Route(frozenset({"cpip", "manager"})),
     "caseload:team": Route(frozenset({"manager"})),
     "caseload:reassign": Route(frozenset({"manager"}), method="post"),
     # Plan writes: the CPIP referent only; the release: the referent and the managers.
-    "release:milestone_create": Route(frozenset({"cpip"}), method="post", target="person"),
-    "release:milestone_status": Route(frozenset({"cpip"}), method="post", target="milestone"),
-    "release:milestone_edit": Route(frozenset({"cpip"}), method="post", target="milestone"),
-    "release:milestone_reorder": Route(frozenset({"cpip"}), method="post", target="milestone"),
-    "release:milestone_note": Route(frozenset({"cpip"}), method="post", target="milestone"),
-    "release:contact_create": Route(frozenset({"cpip"}), method="post", target="person"),
-    "release:alert_mark_seen": Route(frozenset({"cpip"}), method="post", target="alert"),
-    "release:release_record": Route(frozenset({"cpip", "manager"}), target="person"),
+    "person:milestone_create": Route(frozenset({"cpip"}), method="post", target="person"),
+    "person:milestone_status": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "person:milestone_edit": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "person:milestone_reorder": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "person:milestone_note": Route(frozenset({"cpip"}), method="post", target="milestone"),
+    "person:contact_create": Route(frozenset({"cpip"}), method="post", target="person"),
+    "person:alert_mark_seen": Route(frozenset({"cpip"}), method="post", target="alert"),
+    "person:release_record": Route(frozenset({"cpip", "manager"}), target="person"),
     "dashboard:establishments": Route(frozenset({"manager"})),
     "dashboard:national": Route(frozenset({"national"})),
     "establishments:recipients": Route(frozenset({"manager"})),

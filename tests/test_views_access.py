@@ -10,9 +10,9 @@ LOGIN = reverse("accounts:login")
 
 def _page_urls(detainee):
     return {
-        "home": reverse("core:home"),
+        "home": reverse("accounts:home"),
         "detainee_list": reverse("detainees:list"),
-        "detainee_detail": reverse("detainees:detail", args=[detainee.pk]),
+        "detainee_detail": reverse("person:detail", args=[detainee.pk]),
         "establishments": reverse("dashboard:establishments"),
         "national": reverse("dashboard:national"),
         "syntheses": reverse("entretiens:syntheses"),
@@ -100,14 +100,14 @@ def test_each_role_is_allowed_or_forbidden(client, users, detainee_fresnes, name
 )
 def test_home_sends_each_role_to_its_landing_page(client, users, role, landing):
     client.force_login(users[role])
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("accounts:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse(landing)
 
 
 def test_home_sends_a_back_office_operator_to_the_admin(client, superuser):
     client.force_login(superuser)
-    assert client.get(reverse("core:home"))["Location"] == reverse("admin:index")
+    assert client.get(reverse("accounts:home"))["Location"] == reverse("admin:index")
 
 
 def test_account_without_role_gets_a_french_403(client, django_user_model):
@@ -117,7 +117,7 @@ def test_account_without_role_gets_a_french_403(client, django_user_model):
         "sansrole@test.insertion.fr", "x" * 14, charter_accepted_at=timezone.now()
     )
     client.force_login(user)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("accounts:home"))
     assert response.status_code == 403
 
 
@@ -127,7 +127,7 @@ def test_user_of_another_prison_gets_404_on_a_person(client, role, detainee_fres
 
     other = UserFactory(role=role, establishments=[lyon])
     client.force_login(other)
-    response = client.get(reverse("detainees:detail", args=[detainee_fresnes.pk]))
+    response = client.get(reverse("person:detail", args=[detainee_fresnes.pk]))
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
 

@@ -5,7 +5,7 @@ prison's synthesis answers 404. The PDF is served only by `synthesis_download`, 
 line of the access log for each download.
 """
 
-from django.core.paginator import Paginator
+from django import forms
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -16,10 +16,11 @@ from entretiens.models import Synthesis
 from insertion.accounts.models import Role
 from insertion.accounts.policy import INTERVIEW_WRITERS, SYNTHESIS_READERS, role_required
 from insertion.audit.log import Action, record
-from insertion.core.text import normalize_search, parse_id
+from insertion.core.forms import FilterForm, SearchField, establishment_choices
+from insertion.core.lists import page_of, page_or_fragment
+from insertion.core.text import search_condition
 from insertion.establishments.models import Establishment
 
-PAGE_SIZE = 50
 # Who may download a PDF: the teams it is made for, the manager, the CPIP of the person, and
 # the interviewer who wrote it. National steering reads aggregates only.
 SYNTHESIS_DOWNLOADERS = SYNTHESIS_READERS | INTERVIEW_WRITERS | {Role.CPIP}
@@ -30,41 +31,63 @@ def is_downloadable(synthesis: Synthesis) -> bool:
     return synthesis.status in DOWNLOADABLE and bool(synthesis.pdf)
 
 
+class SynthesisFilterForm(FilterForm):
+    """The synthesis list's filters: a search on the person, an establishment (offered to the
+    users of several establishments)."""
+
+    q = SearchField()
+    etablissement = forms.ChoiceField(label="Établissement", required=False)
+
+    columns = {"q": "fr-col-12 fr-col-md-4", "etablissement": "fr-col-12 fr-col-md-4"}
+    submit_label = "Rechercher"
+
+    def __init__(self, data=None, *, establishments):
+        super().__init__(data)
+        if len(establishments) > 1:
+            self.fields["etablissement"].choices = establishment_choices(establishments)
+        else:
+            del self.fields["etablissement"]
+
+    def filter(self, syntheses):
+        if self.values.get("etablissement"):
+            syntheses = syntheses.filter(establishment_id=int(self.values["etablissement"]))
+        if self.values["q"]:
+            syntheses = syntheses.filter(
+                search_condition(self.values["q"], "interview__detainee__search_text__contains")
+            )
+        return syntheses
+
+
 @role_required(SYNTHESIS_READERS)
 def synthesis_list(request):
     """Syntheses of the user's establishments, newest first, searchable by name or écrou."""
     user = request.user
     establishments = list(Establishment.objects.visible_to(user).order_by("name", "pk"))
-    syntheses = Synthesis.objects.visible_to(user)
-
-    establishment_id = request.GET.get("etablissement", "")
-    if parse_id(establishment_id) in {e.pk for e in establishments}:
-        syntheses = syntheses.filter(establishment_id=int(establishment_id))
-    else:
-        establishment_id = ""
-
-    query = request.GET.get("q", "").strip()[:100]
-    for word in normalize_search(query).split():
-        syntheses = syntheses.filter(interview__detainee__search_text__contains=word)
-
-    syntheses = syntheses.select_related(
-        "interview__detainee", "interview__incarceration", "version", "establishment", "replaces"
-    ).order_by("-created_at", "-pk")
-    page = Paginator(syntheses, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = SynthesisFilterForm(request.GET, establishments=establishments)
+    syntheses = (
+        filters.filter(Synthesis.objects.visible_to(user))
+        .select_related(
+            "interview__detainee",
+            "interview__incarceration",
+            "version",
+            "establishment",
+            "replaces",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    page = page_of(request, syntheses)
     page.object_list = list(page.object_list)
     for synthesis in page.object_list:
         synthesis.downloadable = is_downloadable(synthesis)
     context = {
         "page_obj": page,
+        "filters": filters,
         "establishments": establishments,
-        "establishment_id": establishment_id,
-        "query": query,
+        "establishment_id": filters.values.get("etablissement", ""),
+        "query": filters.values["q"],
         "today": timezone.localdate(),
     }
-    template = "entretiens/synthesis_list.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, template + "#results", context)
-    return render(request, template, context)
+    return page_or_fragment(request, "entretiens/synthesis_list.html", context, fragment="results")
 
 
 @require_GET

@@ -7,9 +7,9 @@ the service, whose refusals are shown next to the field they concern.
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,10 +24,10 @@ from entretiens.services import interview_declare_not_done, interview_postpone, 
 from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
 from insertion.audit.log import Action, record
-from insertion.core.text import parse_id
+from insertion.core.forms import FilterForm, SearchField, establishment_choices
+from insertion.core.lists import page_of, page_or_fragment, wants_fragment
 from insertion.establishments.models import Establishment
 
-PAGE_SIZE = 50
 VALIDATED_WINDOW = datetime.timedelta(days=30)
 DEFAULT_STATUS = "ouverts"
 # Filter value → (label in the filter, empty state). The first five are also the counters.
@@ -49,14 +49,12 @@ STATUS_FILTERS = {
 }
 COUNTERS = ["a_realiser", "en_retard", "brouillons", "non_realises", "valides"]
 SORTS = {
-    "echeance": ("due_date", "detainee__last_name", "detainee__first_name", "pk"),
-    "arrivee": ("-arrival_date", "detainee__last_name", "detainee__first_name", "pk"),
-    "nom": ("detainee__last_name", "detainee__first_name", "pk"),
-}
-SORT_LABELS = {
-    "echeance": "Échéance",
-    "arrivee": "Arrivée (récentes d'abord)",
-    "nom": "Nom",
+    "echeance": ("Échéance", ("due_date", "detainee__last_name", "detainee__first_name", "pk")),
+    "arrivee": (
+        "Arrivée (récentes d'abord)",
+        ("-arrival_date", "detainee__last_name", "detainee__first_name", "pk"),
+    ),
+    "nom": ("Nom", ("detainee__last_name", "detainee__first_name", "pk")),
 }
 
 
@@ -81,15 +79,50 @@ def synthesis_counts(user, *, today: datetime.date, since: datetime.datetime) ->
     )
 
 
-def _filtered(interviews, status: str, today: datetime.date, since: datetime.datetime):
-    if status == "tous":
-        return interviews
-    conditions = InterviewQuerySet.state_conditions(today, since)
-    if status in conditions:
-        return interviews.filter(conditions[status])
-    return interviews.filter(
-        conditions["a_realiser"] | conditions["en_retard"] | conditions["brouillons"]
+class WorklistFilterForm(FilterForm):
+    """The worklist's filters: a search, an establishment (offered to the users of several
+    establishments), a state and an order."""
+
+    q = SearchField()
+    etablissement = forms.ChoiceField(label="Établissement", required=False)
+    statut = forms.ChoiceField(
+        label="État",
+        choices=[(key, label) for key, (label, _) in STATUS_FILTERS.items()],
+        initial=DEFAULT_STATUS,
+        required=False,
     )
+    tri = forms.ChoiceField(
+        label="Trier par",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        initial="echeance",
+        required=False,
+    )
+
+    columns = {"q": "fr-col-12 fr-col-md-3", "etablissement": "fr-col-12 fr-col-md-3"}
+
+    def __init__(self, data=None, *, establishments, today: datetime.date, since):
+        super().__init__(data)
+        self.today, self.since = today, since
+        if len(establishments) > 1:
+            self.fields["etablissement"].choices = establishment_choices(establishments)
+        else:
+            del self.fields["etablissement"]
+
+    def filter(self, interviews):
+        values = self.values
+        if values["statut"] != "tous":
+            conditions = InterviewQuerySet.state_conditions(self.today, self.since)
+            if values["statut"] in conditions:
+                interviews = interviews.filter(conditions[values["statut"]])
+            else:  # "ouverts": what is still to do
+                interviews = interviews.filter(
+                    conditions["a_realiser"] | conditions["en_retard"] | conditions["brouillons"]
+                )
+        if values.get("etablissement"):
+            interviews = interviews.filter(establishment_id=int(values["etablissement"]))
+        if values["q"]:
+            interviews = interviews.search(values["q"])
+        return interviews.order_by(*SORTS[values["tri"]][1])
 
 
 @role_required(INTERVIEW_WRITERS)
@@ -99,56 +132,34 @@ def worklist(request):
     since = timezone.now() - VALIDATED_WINDOW
     visible = Interview.objects.visible_to(user)
     establishments = list(Establishment.objects.visible_to(user).order_by("name", "pk"))
-
-    status = request.GET.get("statut", DEFAULT_STATUS)
-    if status not in STATUS_FILTERS:
-        status = DEFAULT_STATUS
-    interviews = _filtered(visible, status, today, since)
-
-    establishment_id = request.GET.get("etablissement", "")
-    if parse_id(establishment_id) in {e.pk for e in establishments}:
-        interviews = interviews.filter(establishment_id=int(establishment_id))
-    else:
-        establishment_id = ""
-
-    query = request.GET.get("q", "").strip()[:100]
-    if query:
-        interviews = interviews.search(query)
-
-    sort = request.GET.get("tri", "echeance")
-    if sort not in SORTS:
-        sort = "echeance"
-    interviews = (
-        interviews.select_related("detainee", "establishment", "incarceration")
-        .annotate(**_latest_synthesis())
-        .order_by(*SORTS[sort])
+    filters = WorklistFilterForm(
+        request.GET, establishments=establishments, today=today, since=since
     )
-
-    page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    interviews = (
+        filters.filter(visible)
+        .select_related("detainee", "establishment", "incarceration")
+        .annotate(**_latest_synthesis())
+    )
+    status = filters.values["statut"]
     context = {
-        "page_obj": page,
-        "establishments": establishments,
-        "establishment_id": establishment_id,
-        "query": query,
+        "page_obj": page_of(request, interviews),
+        "filters": filters,
+        "establishment_id": filters.values.get("etablissement", ""),
+        "query": filters.values["q"],
         "status": status,
-        "statuses": {key: label for key, (label, _) in STATUS_FILTERS.items()},
         "empty_message": STATUS_FILTERS[status][1],
-        "sort": sort,
-        "sorts": SORT_LABELS,
+        "sort": filters.values["tri"],
         "return_path": request.get_full_path(),
         "today": today,
     }
-    template = "entretiens/worklist.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        # The counters and the filters stay on the page: only the results are redrawn. A
-        # history restore (back button after hx-push-url, cache missed) needs the whole page.
-        return render(request, template + "#results", context)
-    counts = visible.counts(today, since)
-    context["counters"] = [
-        {"key": key, "label": STATUS_FILTERS[key][0], "count": counts[key]} for key in COUNTERS
-    ]
-    context["synthesis_counters"] = synthesis_counts(user, today=today, since=since)
-    return render(request, template, context)
+    if not wants_fragment(request):
+        # The counters stay on the page: the fragment redraws the results only.
+        counts = visible.counts(today, since)
+        context["counters"] = [
+            {"key": key, "label": STATUS_FILTERS[key][0], "count": counts[key]} for key in COUNTERS
+        ]
+        context["synthesis_counters"] = synthesis_counts(user, today=today, since=since)
+    return page_or_fragment(request, "entretiens/worklist.html", context, fragment="results")
 
 
 def _back_url(request) -> str:

@@ -5,14 +5,27 @@ from django.contrib.auth.forms import (
     ReadOnlyPasswordHashWidget,
     UserChangeForm,
 )
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from insertion.accounts.models import User
 from insertion.core.admin import (
     EstablishmentChoicesListFilter,
     EstablishmentScopedAdminMixin,
-    colleagues_of,
+    relation_choices_register,
 )
+
+
+def colleagues_of(user) -> QuerySet:
+    """Users who share at least one establishment with `user`, without duplicates.
+
+    A subquery rather than `.distinct()`: admin bulk deletion refuses distinct querysets.
+    """
+    sharing = User.objects.filter(establishments__in=user.establishment_ids).values("pk")
+    return User.objects.filter(pk__in=sharing)
+
+
+relation_choices_register(User, colleagues_of)
 
 _EMAIL_TAKEN = "Un compte existe déjà avec cette adresse électronique."
 

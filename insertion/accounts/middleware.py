@@ -18,9 +18,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import devices_for_user
 
 from insertion.accounts.redirects import with_next
-from insertion.core.demo.accounts import DEMO_EMAIL_DOMAIN
 
 SESSION_STARTED_KEY = "insertion_login_at"
 SESSION_SEEN_KEY = "insertion_seen_at"
@@ -28,7 +28,7 @@ SEEN_PRECISION_SECONDS = 60
 
 
 def is_demo_account(user) -> bool:
-    return user.email.endswith(f"@{DEMO_EMAIL_DOMAIN}")
+    return user.email.endswith(f"@{settings.DEMO_EMAIL_DOMAIN}")
 
 
 def second_factor_exempt(user) -> bool:
@@ -86,8 +86,6 @@ class AccountGuardMiddleware:
         pages = ("accounts:otp_verify", "accounts:otp_setup")
         if self._allowed(request, *pages):
             return None
-        from django_otp import devices_for_user
-
         has_device = any(True for _ in devices_for_user(user, confirmed=True))
         target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
         return redirect(with_next(target, request.get_full_path()))

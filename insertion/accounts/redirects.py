@@ -29,7 +29,7 @@ def next_url(request) -> str:
     value = request.POST.get("next") or request.GET.get("next") or ""
     if is_local_path(request, value):
         return value
-    return landing_url(request.user) or reverse("core:home")
+    return landing_url(request.user) or reverse("accounts:home")
 
 
 def with_next(view_name: str, path: str) -> str:

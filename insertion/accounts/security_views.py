@@ -140,7 +140,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     the user ends; this one is kept (update_session_auth_hash)."""
 
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("core:home")
+    success_url = reverse_lazy("accounts:home")
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -4,6 +4,7 @@ from insertion.accounts import security_views, views
 
 app_name = "accounts"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("connexion/code/", security_views.otp_verify, name="otp_verify"),

@@ -1,4 +1,6 @@
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from insertion.accounts.forms import LoginForm
@@ -20,8 +22,18 @@ class LoginView(LocalNextMixin, auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        return landing_url(self.request.user) or reverse("core:home")
+        return landing_url(self.request.user) or reverse("accounts:home")
 
 
 class LogoutView(LocalNextMixin, auth_views.LogoutView):
     pass
+
+
+def home(request):
+    """Send each user to the first page of their role."""
+    url = landing_url(request.user)
+    if url is None:
+        raise PermissionDenied(
+            "Votre compte n'a pas encore de rôle : contactez l'administrateur de l'application."
+        )
+    return redirect(url)

@@ -12,8 +12,8 @@ from django.urls.exceptions import Resolver404
 from insertion.audit.log import Action, lines_written, record
 from insertion.core.text import parse_id
 
-# The application's URLs whose POSTs change a person's file; `pk` names the person in "release".
-PERSONAL_DATA_NAMESPACES = {"release", "entretiens"}
+# The application's URLs whose POSTs change a person's file; `pk` names the person in "person".
+PERSONAL_DATA_NAMESPACES = {"person", "entretiens"}
 PERSONAL_DATA_URL_NAMES = {"caseload:reassign"}
 
 
@@ -36,7 +36,7 @@ def _target(match) -> dict | None:
     ):
         return None
     pk = match.kwargs.get("pk")
-    is_person = match.namespace == "release"
+    is_person = match.namespace == "person"
     return {
         "object_type": "detainee" if is_person else match.namespace,
         "object_id": pk,

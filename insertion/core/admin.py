@@ -4,35 +4,28 @@ Non-superuser staff reach only what belongs to their establishments (DESIGN.md Â
 change pages, autocompletes, list filters and the choices of relation fields alike.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 
-from insertion.accounts.models import User
 from insertion.core.text import normalize_search
-from insertion.detainees.models import Detainee
-from insertion.establishments.models import Establishment
+
+# What a non-superuser may pick for a relation to a model, registered by the app of the model
+# (`relation_choices_register`); models not registered are not restricted.
+_RELATION_CHOICES: dict[type, Callable[[object], QuerySet]] = {}
 
 
-def colleagues_of(user) -> QuerySet:
-    """Users who share at least one establishment with `user`, without duplicates.
-
-    A subquery rather than `.distinct()`: admin bulk deletion refuses distinct querysets.
-    """
-    sharing = User.objects.filter(establishments__in=user.establishment_ids).values("pk")
-    return User.objects.filter(pk__in=sharing)
+def relation_choices_register(model: type, choices: Callable[[object], QuerySet]) -> None:
+    """Declare `choices(user)`: the rows of `model` a non-superuser may pick in a form."""
+    _RELATION_CHOICES[model] = choices
 
 
 def choices_visible_to(model, user) -> QuerySet | None:
     """What a non-superuser may pick for a relation to `model`; None when nothing to restrict."""
-    if user.is_superuser:
+    if user.is_superuser or model not in _RELATION_CHOICES:
         return None
-    if model is Establishment:
-        return Establishment.objects.filter(pk__in=user.establishment_ids)
-    if model is Detainee:
-        return Detainee.objects.visible_to(user)
-    if model is User:
-        return colleagues_of(user)
-    return None
+    return _RELATION_CHOICES[model](user)
 
 
 class EstablishmentScopedAdminMixin:

@@ -1,5 +1,7 @@
 import unicodedata
 
+from django.db.models import Q
+
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
 
@@ -11,6 +13,21 @@ def normalize_search(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())
+
+
+def search_condition(text: str, *lookups: str) -> Q:
+    """Every word of `text` must match one of `lookups` (accent- and case-insensitive).
+
+    The lookups compare with normalised stored text (such as `Detainee.search_text`) through
+    `contains`-like lookups, so the words are normalised the same way.
+    """
+    condition = Q()
+    for word in normalize_search(text).split():
+        any_lookup = Q()
+        for lookup in lookups:
+            any_lookup |= Q(**{lookup: word})
+        condition &= any_lookup
+    return condition
 
 
 MAX_ID_DIGITS = 18  # a bigint

@@ -3,7 +3,6 @@ and the bulk reassignment of referents (choose, confirm, done)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +12,11 @@ from django.views.decorators.http import require_GET
 from insertion.accounts.models import Role
 from insertion.accounts.policy import TEAM_MANAGERS, role_required
 from insertion.audit.log import Action, record_each
+from insertion.core.lists import page_of, page_or_fragment
 from insertion.core.text import parse_id
-from insertion.dashboard.caseload import (
-    PAGE_SIZE,
+from insertion.dashboard.caseload.team import (
     TEAM_RELEASE_DAYS,
+    TeamFilterForm,
     reassignment_problems,
     reassignment_targets,
     team_people,
@@ -37,14 +37,14 @@ def team_overview(request):
     user = request.user
     table = team_table(user, today=timezone.localdate())
     referents = [row.referent for row in table.rows]
-    followed_by = request.GET.get("suivies_par", "")
-    if parse_id(followed_by) not in {r.pk for r in referents}:
-        followed_by = ""
-    people = team_people(user, referent_id=int(followed_by) if followed_by else None)
+    filters = TeamFilterForm(request.GET, referents=referents)
+    followed_by = filters.followed_by
+    people = filters.filter(team_people(user))
     context = {
         "table": table,
         "release_days": TEAM_RELEASE_DAYS,
         "referents": referents,
+        "filters": filters,
         "followed_by": followed_by,
         "followed_by_name": next(
             (r.get_full_name() for r in referents if str(r.pk) == followed_by), ""
@@ -54,12 +54,9 @@ def team_overview(request):
             for row in table.rows
             if row.works_here and row.referent.is_active and row.referent.role == Role.CPIP
         ],
-        "page_obj": Paginator(people, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": page_of(request, people),
     }
-    template = "dashboard/team.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#people"
-    return render(request, template, context)
+    return page_or_fragment(request, "dashboard/team.html", context, fragment="people")
 
 
 @role_required(TEAM_MANAGERS)

@@ -4,84 +4,33 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from insertion.core.text import normalize_search
+from insertion.core.scoping import scoped_to_establishments
+from insertion.core.text import normalize_search, search_condition
+from insertion.detainees.choices import (
+    ArrangementKind,
+    ArrangementStatus,
+    Authority,
+    ContactKind,
+    DepartureReason,
+    LegalStatus,
+    OffenceCategory,
+    ReleaseDateChangeReason,
+    ReleaseKind,
+    Sex,
+)
 
 
-class Sex(models.TextChoices):
-    FEMALE = "F", "Femme"
-    MALE = "M", "Homme"
-
-
-class LegalStatus(models.TextChoices):
-    PRETRIAL = "prevenu", "Prévenu"
-    SENTENCED = "condamne", "Condamné"
-    SENTENCED_AND_PRETRIAL = "condamne_prevenu", "Condamné prévenu"
-
-
-class OffenceCategory(models.TextChoices):
-    MISDEMEANOUR = "delit", "Délit"
-    FELONY = "crime", "Crime"
-
-
-class ArrangementKind(models.TextChoices):
-    LSC = "lsc", "Libération sous contrainte (LSC)"
-    DDSE = "ddse", "Détention à domicile sous surveillance électronique (DDSE)"
-    SEMI_LIBERTE = "semi_liberte", "Semi-liberté (SL)"
-    PLACEMENT_EXTERIEUR = "placement_exterieur", "Placement à l'extérieur (PE)"
-    LIBERATION_CONDITIONNELLE = "liberation_conditionnelle", "Libération conditionnelle (LC)"
-
-
-class ArrangementStatus(models.TextChoices):
-    REQUESTED = "requested", "Demandé"
-    GRANTED = "granted", "Accordé"
-    REFUSED = "refused", "Refusé"
-    REVOKED = "revoked", "Révoqué"
-    LAPSED = "lapsed", "Caduc"
-
-
-class Authority(models.TextChoices):
-    JAP = "jap", "Juge de l'application des peines (JAP)"
-    TAP = "tap", "Tribunal de l'application des peines (TAP)"
-
-
-class ReleaseKind(models.TextChoices):
-    DRY = "sortie_seche", "Sortie sèche (fin de peine sans aménagement)"
-    LSC = "lsc", "Sortie en LSC"
-    DDSE = "ddse", "Sortie en DDSE"
-    SEMI_LIBERTE = "semi_liberte", "Sortie en semi-liberté"
-    PLACEMENT_EXTERIEUR = "placement_exterieur", "Sortie en placement à l'extérieur"
-    LIBERATION_CONDITIONNELLE = "liberation_conditionnelle", "Libération conditionnelle"
-    AT_HEARING = "liberation_audience", "Libération à l'audience"
-
-
-class ReleaseDateChangeReason(models.TextChoices):
-    INITIAL = "initial", "Date initiale"
-    REDUCTION = "reduction", "Réduction de peine"
-    WITHDRAWAL = "retrait", "Retrait de réduction"
-    NEW_SENTENCE = "nouvelle_condamnation", "Nouvelle condamnation"
-    MERGER = "jonction", "Jonction / confusion de peines"
-    CORRECTION = "erreur_saisie", "Erreur de saisie"
-
-
-class DepartureReason(models.TextChoices):
-    TRANSFER = "transfert", "Transfert"
-    RELEASE = "liberation", "Libération"
-
-
-def _scoped(queryset, user, establishment_field: str):
-    """People of the user's establishments; nobody for national steering (aggregates only)."""
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    if user.sees_all_establishments:
-        return queryset.none()
-    return queryset.filter(**{f"{establishment_field}__in": user.establishment_ids})
+def release_within(days: int, today: datetime.date) -> Q:
+    """Held, with a DLP at most `days` days away (a DLP already past counts as imminent)."""
+    return Q(
+        release_date__isnull=True,
+        expected_release_date__lte=today + datetime.timedelta(days=days),
+    )
 
 
 class DetaineeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DetaineeQuerySet":
-        return _scoped(self, user, "establishment")
+        return scoped_to_establishments(self, user, "establishment")
 
     def held(self) -> "DetaineeQuerySet":
         return self.filter(release_date__isnull=True)
@@ -91,35 +40,10 @@ class DetaineeQuerySet(models.QuerySet):
 
     def search(self, text: str) -> "DetaineeQuerySet":
         """Accent- and case-insensitive match of every word on names and n° d'écrou."""
-        queryset = self
-        for word in normalize_search(text).split():
-            queryset = queryset.filter(search_text__contains=word)
-        return queryset
-
-    def arrived_since(self, day: datetime.date) -> "DetaineeQuerySet":
-        return self.filter(arrival_date__gte=day)
-
-    def releasing_between(self, start: datetime.date, end: datetime.date) -> "DetaineeQuerySet":
-        return self.held().filter(expected_release_date__gte=start, expected_release_date__lte=end)
-
-    def releasing_within(self, *, days: int, today: datetime.date) -> "DetaineeQuerySet":
-        """Held, released in `days` days at most (a DLP already past counts as imminent)."""
-        return self.held().filter(expected_release_date__lte=today + datetime.timedelta(days=days))
+        return self.filter(search_condition(text, "search_text__contains"))
 
     def followed_by(self, user) -> "DetaineeQuerySet":
         return self.filter(referent=user)
-
-    def with_readiness(self, today: datetime.date) -> "DetaineeQuerySet":
-        """Readiness, late milestones, last contact, dry-release risk and urgency score
-        (insertion/release/readiness.py: the rules, one definition each)."""
-        from insertion.release.readiness import (
-            readiness_annotations,
-            risk_and_urgency_annotations,
-        )
-
-        return self.annotate(**readiness_annotations(today)).annotate(
-            **risk_and_urgency_annotations(today)
-        )
 
 
 class Detainee(models.Model):
@@ -241,7 +165,7 @@ class Detainee(models.Model):
 
 class IncarcerationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncarcerationQuerySet":
-        return _scoped(self, user, "detainee__establishment")
+        return scoped_to_establishments(self, user, "detainee__establishment")
 
 
 class Incarceration(models.Model):
@@ -296,7 +220,7 @@ class Incarceration(models.Model):
 
 class ReleaseDateChangeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReleaseDateChangeQuerySet":
-        return _scoped(self, user, "detainee__establishment")
+        return scoped_to_establishments(self, user, "detainee__establishment")
 
 
 class ReleaseDateChange(models.Model):
@@ -357,7 +281,7 @@ class ReleaseDateChange(models.Model):
 
 class SentenceArrangementQuerySet(models.QuerySet):
     def visible_to(self, user) -> "SentenceArrangementQuerySet":
-        return _scoped(self, user, "detainee__establishment")
+        return scoped_to_establishments(self, user, "detainee__establishment")
 
 
 class SentenceArrangement(models.Model):
@@ -407,16 +331,9 @@ class SentenceArrangement(models.Model):
         return f"{self.get_kind_display()} — {self.get_status_display()}"
 
 
-class ContactKind(models.TextChoices):
-    INTERVIEW = "entretien", "Entretien"
-    LETTER = "courrier", "Courrier"
-    PHONE = "telephone", "Téléphone"
-    VIDEO = "visioconference", "Visioconférence"
-
-
 class ContactQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ContactQuerySet":
-        return _scoped(self, user, "detainee__establishment")
+        return scoped_to_establishments(self, user, "detainee__establishment")
 
 
 class Contact(models.Model):

@@ -5,5 +5,4 @@ from insertion.detainees import views
 app_name = "detainees"
 urlpatterns = [
     path("", views.detainee_list, name="list"),
-    path("<int:pk>/", views.detainee_detail, name="detail"),
 ]

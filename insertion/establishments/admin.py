@@ -1,12 +1,10 @@
 from django.contrib import admin
 
-from entretiens.synthesis import synthesis_recipient_catch_up
-from insertion.core.admin import EstablishmentChoicesListFilter, EstablishmentScopedAdminMixin
+from insertion.core.admin import EstablishmentScopedAdminMixin, relation_choices_register
 from insertion.establishments.models import (
     Establishment,
     ProbationService,
     Region,
-    SynthesisRecipient,
 )
 
 
@@ -24,32 +22,9 @@ class ProbationServiceAdmin(admin.ModelAdmin):
     search_fields = ("name", "department")
 
 
-class SynthesisRecipientInline(admin.TabularInline):
-    model = SynthesisRecipient
-    fields = ("email", "role", "name", "active")
-    extra = 0
-    verbose_name = "destinataire des synthèses"
-
-
-@admin.register(SynthesisRecipient)
-class SynthesisRecipientAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
-    establishment_paths = ("establishment",)
-    list_display = ("email", "role", "name", "establishment", "active", "created_at")
-    list_select_related = ("establishment",)
-    list_filter = ("active", "role", ("establishment", EstablishmentChoicesListFilter))
-    search_fields = ("email", "name")
-    ordering = ("establishment__name", "role", "email", "pk")
-    fields = ("establishment", "email", "role", "name", "active")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        synthesis_recipient_catch_up(recipient=obj)
-
-
 @admin.register(Establishment)
 class EstablishmentAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
     establishment_paths = ("pk",)
-    inlines = (SynthesisRecipientInline,)
     list_display = (
         "name",
         "kind",
@@ -73,8 +48,7 @@ class EstablishmentAdmin(EstablishmentScopedAdminMixin, admin.ModelAdmin):
         ("Entretiens socio-professionnels", {"fields": ("interview_rollout_date",)}),
     )
 
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is SynthesisRecipient:
-            for recipient in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
-                synthesis_recipient_catch_up(recipient=recipient)
+
+relation_choices_register(
+    Establishment, lambda user: Establishment.objects.filter(pk__in=user.establishment_ids)
+)

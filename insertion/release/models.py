@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from insertion.detainees.models import Detainee
+
 
 class MilestoneCategory(models.TextChoices):
     HOUSING = "logement", "Logement"
@@ -89,8 +91,6 @@ class MilestoneKind(models.Model):
 
 class ReleasePlanQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReleasePlanQuerySet":
-        from insertion.detainees.models import Detainee
-
         return self.filter(detainee__in=Detainee.objects.visible_to(user))
 
     def open(self) -> "ReleasePlanQuerySet":
@@ -151,8 +151,6 @@ class ReleasePlan(models.Model):
 
 class MilestoneQuerySet(models.QuerySet):
     def visible_to(self, user) -> "MilestoneQuerySet":
-        from insertion.detainees.models import Detainee
-
         return self.filter(plan__detainee__in=Detainee.objects.visible_to(user))
 
     def unfinished(self) -> "MilestoneQuerySet":
@@ -297,8 +295,6 @@ class MilestoneNote(models.Model):
 
 class ReleaseAlertQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReleaseAlertQuerySet":
-        from insertion.detainees.models import Detainee
-
         return self.filter(detainee__in=Detainee.objects.visible_to(user))
 
     def unread(self) -> "ReleaseAlertQuerySet":
@@ -332,6 +328,9 @@ class ReleaseAlert(models.Model):
     days_earlier = models.PositiveIntegerField("avancée de (jours)")
     created_at = models.DateTimeField("le", auto_now_add=True)
     seen_at = models.DateTimeField("vue le", null=True, blank=True)
+    # The email is an outbox row of its own (release/alerts.py): claimed by a worker at
+    # `email_claimed_at`, sent outside any transaction, then dated `emailed_at`.
+    email_claimed_at = models.DateTimeField("courriel pris en charge le", null=True, blank=True)
     emailed_at = models.DateTimeField("courriel envoyé le", null=True, blank=True)
 
     objects = ReleaseAlertQuerySet.as_manager()

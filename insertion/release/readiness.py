@@ -29,12 +29,19 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Least
 
+from insertion.detainees.models import (
+    ArrangementStatus,
+    Contact,
+    SentenceArrangement,
+    release_within,
+)
 from insertion.release.models import CRITICAL_CATEGORIES, OPEN_STATUSES, Milestone, MilestoneStatus
 
 DRY_RISK_DAYS = 90
@@ -45,14 +52,38 @@ LATE_POINTS, LATE_POINTS_MAX = 5, 25
 NOT_SEEN_POINTS = ((NOT_SEEN_DAYS, 15), (91, 5))
 
 
+# An essential milestone of housing, papers or rights that is neither done nor "sans objet".
+CRITICAL_OPEN = Q(essential=True, category__in=CRITICAL_CATEGORIES) & ~Q(
+    status__in=[MilestoneStatus.DONE, MilestoneStatus.NOT_APPLICABLE]
+)
+
+
+def is_critical_open(milestone: Milestone) -> bool:
+    """`CRITICAL_OPEN` read on a loaded milestone (tests/test_readiness_rules.py: both agree)."""
+    return (
+        milestone.essential
+        and milestone.category in CRITICAL_CATEGORIES
+        and milestone.status not in (MilestoneStatus.DONE, MilestoneStatus.NOT_APPLICABLE)
+    )
+
+
+def dry_risk_reasons(person, milestones: list[Milestone]) -> list[str]:
+    """Why a person annotated by `with_readiness` is at risk of a dry release, in French."""
+    if not person.dry_risk:
+        return []
+    reasons = [f"« {m.label} » n'est pas fait" for m in milestones if is_critical_open(m)]
+    if not person.has_arrangement:
+        reasons.append("aucun aménagement de peine n'est demandé ni accordé")
+    return reasons
+
+
 def _count(milestones) -> Coalesce:
     counted = milestones.values("plan__detainee_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def readiness_annotations(today: datetime.date) -> dict:
-    """The annotations of `DetaineeQuerySet.with_readiness(today)` (see the module docstring)."""
-    from insertion.detainees.models import ArrangementStatus, Contact, SentenceArrangement
+    """The annotations of `with_readiness(people, today)` (see the module docstring)."""
 
     in_open_plan = Milestone.objects.filter(
         plan__detainee_id=OuterRef("pk"), plan__closed_on__isnull=True
@@ -75,9 +106,7 @@ def readiness_annotations(today: datetime.date) -> dict:
         "essential_total": _count(essential),
         "essential_done": _count(essential.filter(status=MilestoneStatus.DONE)),
         "late_count": _count(unfinished.filter(target_date__lt=today)),
-        "critical_open": _count(
-            essential.filter(category__in=CRITICAL_CATEGORIES).exclude(status=MilestoneStatus.DONE)
-        ),
+        "critical_open": _count(in_open_plan.filter(CRITICAL_OPEN)),
         "next_due_date": Subquery(next_due.values("target_date")[:1], output_field=DateField()),
         "next_due_label": Subquery(next_due.values("label")[:1]),
         "last_contact_on": Subquery(last_contact, output_field=DateField()),
@@ -85,17 +114,11 @@ def readiness_annotations(today: datetime.date) -> dict:
     }
 
 
-def _within(days: int, today: datetime.date) -> Q:
-    """Held, with a DLP at most `days` days away (a DLP already past counts as imminent)."""
-    return Q(
-        release_date__isnull=True,
-        expected_release_date__lte=today + datetime.timedelta(days=days),
-    )
-
-
 def risk_condition(today: datetime.date) -> Q:
     """Sortie sèche à risque, on an queryset annotated by `readiness_annotations`."""
-    return _within(DRY_RISK_DAYS, today) & (Q(critical_open__gt=0) | Q(has_arrangement=False))
+    return release_within(DRY_RISK_DAYS, today) & (
+        Q(critical_open__gt=0) | Q(has_arrangement=False)
+    )
 
 
 def not_seen_condition(today: datetime.date, days: int = NOT_SEEN_DAYS) -> Q:
@@ -107,7 +130,7 @@ def not_seen_condition(today: datetime.date, days: int = NOT_SEEN_DAYS) -> Q:
 def risk_and_urgency_annotations(today: datetime.date) -> dict:
     """To add after `readiness_annotations` (they read its values)."""
     horizon = Case(
-        *[When(_within(days, today), then=Value(points)) for days, points in HORIZONS],
+        *[When(release_within(days, today), then=Value(points)) for days, points in HORIZONS],
         default=Value(0),
         output_field=IntegerField(),
     )
@@ -133,7 +156,9 @@ def risk_and_urgency_annotations(today: datetime.date) -> dict:
     }
 
 
-def readiness_percent(essential_done: int, essential_total: int) -> int | None:
-    if not essential_total:
-        return None
-    return round(100 * essential_done / essential_total)
+def with_readiness(people: QuerySet, today: datetime.date) -> QuerySet:
+    """A Detainee queryset annotated with readiness, late milestones, last contact, dry-release
+    risk and urgency score (the rules of the module docstring)."""
+    return people.annotate(**readiness_annotations(today)).annotate(
+        **risk_and_urgency_annotations(today)
+    )

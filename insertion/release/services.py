@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from insertion.accounts.models import Role
+from insertion.detainees.models import Detainee
 from insertion.release.barriers import (
     SERIOUS_LEVELS,
     barrier_note,
@@ -33,6 +35,7 @@ from insertion.release.models import (
     ReleaseAlert,
     ReleasePlan,
 )
+from insertion.release.tasks import send_release_alert
 
 
 def target_date_for(expected_release_date: datetime.date | None, offset_days: int):
@@ -151,9 +154,6 @@ def release_plan_apply_interview(*, detainee) -> int:
 @transaction.atomic
 def referent_assign(*, detainee, referent, by=None):
     """Name (or change, or remove with None) the CPIP referent; naming one opens the plan."""
-    from insertion.accounts.models import Role
-    from insertion.detainees.models import Detainee
-
     detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
     if referent is not None:
         if referent.role != Role.CPIP or not referent.is_active:
@@ -210,9 +210,7 @@ def release_plan_follow_date(*, change) -> ReleaseAlert | None:
         detainee=detainee, change=change, referent=detainee.referent, days_earlier=earlier
     )
     if detainee.referent_id:
-        from insertion.release import tasks
-
-        transaction.on_commit(lambda: tasks.send_release_alert.delay(alert.pk))
+        send_release_alert.delay_on_commit(alert.pk)
     return alert
 
 

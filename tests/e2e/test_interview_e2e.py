@@ -45,7 +45,7 @@ ADMIT = """
 import datetime, json
 from django.utils import timezone
 from entretiens.models import Interview
-from insertion.detainees.services import detainee_admit
+from insertion.person.services import detainee_admit
 from insertion.establishments.models import Establishment
 
 args = json.loads({args!r})

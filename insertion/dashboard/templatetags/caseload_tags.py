@@ -1,32 +1,33 @@
-"""What a cell of the caseload table says (the wording is caseload.py's, shared with the CSV)."""
+"""What a cell of the caseload table says (the wording is caseload/labels.py's, shared with the
+CSV)."""
 
 from django import template
 
-from insertion.dashboard import caseload
+from insertion.dashboard.caseload import labels
 
 register = template.Library()
 
 
 @register.filter
 def days_left(expected_release_date, today):
-    return caseload.days_left_label(expected_release_date, today)
+    return labels.days_left_label(expected_release_date, today)
 
 
 @register.filter
 def interview_label(person):
-    return caseload.interview_label(person.interview_status, person.interview_version)
+    return labels.interview_label(person.interview_status, person.interview_version)
 
 
 @register.filter
 def synthesis_label(person):
-    return caseload.synthesis_label(person.synthesis_status)
+    return labels.synthesis_label(person.synthesis_status)
 
 
 @register.filter
 def arrangement_abbreviation(person):
-    return caseload.arrangement_abbreviation(person.arrangement_kind)
+    return labels.arrangement_abbreviation(person.arrangement_kind)
 
 
 @register.filter
 def arrangement_status_label(person):
-    return caseload.arrangement_status_label(person.arrangement_status)
+    return labels.arrangement_status_label(person.arrangement_status)

@@ -1,0 +1,161 @@
+"""The pages `manage.py bench` measures: the heaviest realistic case of each, found in the data
+set, with the user who would open it and the p95 it should meet (issue 12's targets for the
+interview form, the dashboards and the person page; 150 ms for the others)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from entretiens.choices import InterviewStatus
+from entretiens.models import Interview
+from insertion.accounts.models import Role, User
+from insertion.detainees.models import Detainee
+from insertion.establishments.models import Establishment
+
+DEFAULT_TARGET_MS = 150
+# The manager's dashboard measured on an establishment of about this many people held, and
+# again on the largest one.
+MANAGER_HELD = 900
+
+
+@dataclass
+class Page:
+    name: str
+    label: str
+    url: str
+    user: User
+    target_ms: float = DEFAULT_TARGET_MS
+    htmx: bool = False
+
+
+def log_in(client, user: User) -> None:
+    """A session past both factors, as a user's is: the password (force_login) and a verified
+    TOTP device (one made for the measures if the user has none)."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Mesures", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def interview_pages() -> list[Page] | None:
+    """The interviewer of the establishment with the most interviews to do: the worklist (and
+    its search), the richest draft, a validated interview. None without such an interviewer."""
+    establishment = (
+        Establishment.objects.annotate(
+            owed=Count("interviews", filter=Q(interviews__status=InterviewStatus.TO_DO))
+        )
+        .order_by("-owed", "pk")
+        .first()
+    )
+    interviewer = (
+        User.objects.filter(role=Role.INTERVIEWER, establishments=establishment)
+        .order_by("pk")
+        .first()
+    )
+    if establishment is None or interviewer is None:
+        return None
+    in_scope = Interview.objects.filter(establishment__in=interviewer.establishments.all())
+    draft = (
+        in_scope.filter(status=InterviewStatus.DRAFT, version=0)
+        .annotate(rows=Count("experiences", distinct=True) + Count("diplomas", distinct=True))
+        .order_by("-rows", "pk")
+        .first()
+    )
+    validated = in_scope.filter(status=InterviewStatus.VALIDATED).order_by("pk").first()
+    worklist = reverse("entretiens:worklist")
+    pages = [
+        Page("worklist", "Entretiens à traiter (liste de travail)", worklist, interviewer),
+        Page(
+            "worklist_all_by_name",
+            "Liste de travail : tous, triés par nom",
+            f"{worklist}?statut=tous&tri=nom",
+            interviewer,
+        ),
+        Page(
+            "worklist_search_htmx",
+            "Liste de travail : recherche (htmx)",
+            f"{worklist}?q=mar",
+            interviewer,
+            htmx=True,
+        ),
+    ]
+    if draft:
+        url = reverse("entretiens:interview", args=[draft.pk])
+        pages.append(
+            Page("interview_form", "Formulaire d'entretien (brouillon)", url, interviewer, 100)
+        )
+        verify = reverse("entretiens:verify", args=[draft.pk])
+        pages.append(Page("interview_verify", "Vérifier et valider", verify, interviewer))
+    if validated:
+        url = reverse("entretiens:interview", args=[validated.pk])
+        pages.append(Page("interview_read", "Entretien validé (lecture)", url, interviewer))
+    return pages
+
+
+def _manager_of(establishment_pk: int) -> User | None:
+    """A manager of that establishment alone if there is one (the national data set has one
+    per establishment), else the one attached to the fewest."""
+    attached_here = User.objects.filter(establishments=establishment_pk).values("pk")
+    managers = User.objects.filter(
+        role=Role.MANAGER, is_active=True, pk__in=attached_here
+    ).annotate(attached=Count("establishments", distinct=True))
+    return managers.order_by("attached", "pk").first()
+
+
+def release_pages() -> list[Page]:
+    """The CPIP of the largest caseload (140 people in the national data set: the demo CPIP),
+    the manager of the establishment closest to 900 people held and the one of the largest,
+    and the person page of the CPIP's person with the most milestones, contacts and DLP
+    changes."""
+    held = Count("caseload", filter=Q(caseload__release_date__isnull=True))
+    cpip = (
+        User.objects.filter(role=Role.CPIP, is_active=True)
+        .annotate(people=held)
+        .order_by("-people", "pk")
+        .first()
+    )
+    pages = []
+    if cpip is None or not cpip.people:
+        return pages
+    dashboard = reverse("caseload:dashboard")
+    label = f"Portefeuille d'un CPIP ({cpip.people} personnes)"
+    pages.append(Page("dashboard_cpip", label, dashboard, cpip, 100))
+    sizes = list(
+        Establishment.objects.annotate(
+            held=Count("detainees", filter=Q(detainees__release_date__isnull=True))
+        )
+        .filter(held__gt=0)
+        .values_list("pk", "held")
+    )
+    if sizes:
+        typical = min(sizes, key=lambda row: (abs(row[1] - MANAGER_HELD), row[0]))
+        largest = min(sizes, key=lambda row: (-row[1], row[0]))
+        for name, (pk, people), target_ms, which in [
+            ("dashboard_manager", typical, 200, "d'un établissement"),
+            ("dashboard_manager_largest", largest, 400, "du plus grand établissement"),
+        ]:
+            manager = _manager_of(pk)
+            if manager is not None:
+                label = f"Portefeuilles {which} ({people} personnes), encadrement"
+                pages.append(Page(name, label, dashboard, manager, target_ms))
+    person = (
+        Detainee.objects.held()
+        .filter(referent=cpip)
+        .annotate(
+            size=Count("release_plan__milestones", distinct=True)
+            + Count("contacts", distinct=True)
+            + Count("release_date_changes", distinct=True)
+        )
+        .order_by("-size", "pk")
+        .first()
+    )
+    if person is not None:
+        url = reverse("person:detail", args=[person.pk])
+        pages.append(Page("person_page", "Page d'une personne (plan de sortie)", url, cpip, 100))
+    return pages

@@ -1,0 +1,164 @@
+"""A person's arrival, transfer, release date change and release: each touches the person's
+record, their interview and their release plan, in one transaction."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from entretiens.choices import NotDoneReason
+from entretiens.services import interview_close_for_departure, interview_owed_for_stay
+from insertion.detainees.models import (
+    DepartureReason,
+    Detainee,
+    Incarceration,
+    ReleaseDateChange,
+    ReleaseDateChangeReason,
+    ReleaseKind,
+)
+from insertion.detainees.services import release_date_change_check
+from insertion.release.services import (
+    release_plan_close,
+    release_plan_create,
+    release_plan_follow_date,
+)
+
+
+@transaction.atomic
+def detainee_admit(
+    *,
+    establishment,
+    ecrou_number: str,
+    last_name: str,
+    first_name: str,
+    birth_date: datetime.date,
+    sex: str,
+    arrival_date: datetime.date,
+    legal_status: str,
+    offence_category: str,
+    expected_release_date: datetime.date | None = None,
+    referent=None,
+    by=None,
+) -> Detainee:
+    """Record an arrival in prison (a new écrou): the person, their stay and their first DLP."""
+    detainee = Detainee.objects.create(
+        establishment=establishment,
+        ecrou_number=ecrou_number,
+        last_name=last_name,
+        first_name=first_name,
+        birth_date=birth_date,
+        sex=sex,
+        legal_status=legal_status,
+        offence_category=offence_category,
+        custody_start=arrival_date,
+        arrival_date=arrival_date,
+        expected_release_date=expected_release_date,
+        referent=referent,
+    )
+    stay = Incarceration.objects.create(
+        detainee=detainee,
+        establishment=establishment,
+        ecrou_number=ecrou_number,
+        arrival_date=arrival_date,
+    )
+    interview_owed_for_stay(incarceration=stay)
+    if expected_release_date is not None:
+        ReleaseDateChange.objects.create(
+            detainee=detainee,
+            changed_on=arrival_date,
+            previous_date=None,
+            new_date=expected_release_date,
+            reason=ReleaseDateChangeReason.INITIAL,
+            changed_by=by,
+        )
+    if referent is not None:
+        release_plan_create(detainee=detainee, by=by)
+    return detainee
+
+
+@transaction.atomic
+def detainee_transfer(
+    *, detainee: Detainee, to_establishment, ecrou_number: str, on_date: datetime.date, by=None
+) -> Incarceration:
+    """Close the current stay and open one in the new establishment; history is kept."""
+    detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
+    if detainee.is_released:
+        raise ValidationError("Cette personne est libérée : elle ne peut pas être transférée.")
+    if to_establishment.pk == detainee.establishment_id:
+        raise ValidationError("La personne est déjà dans cet établissement.")
+    current = detainee.incarcerations.get(departure_date__isnull=True)
+    if on_date < current.arrival_date:
+        raise ValidationError("La date du transfert précède l'arrivée dans l'établissement actuel.")
+    current.departure_date = on_date
+    current.departure_reason = DepartureReason.TRANSFER
+    current.save(update_fields=["departure_date", "departure_reason"])
+    interview_close_for_departure(detainee=detainee, reason=NotDoneReason.TRANSFER, on_date=on_date)
+    stay = Incarceration.objects.create(
+        detainee=detainee,
+        establishment=to_establishment,
+        ecrou_number=ecrou_number,
+        arrival_date=on_date,
+    )
+    detainee.establishment = to_establishment
+    detainee.ecrou_number = ecrou_number
+    detainee.arrival_date = on_date
+    # The referent CPIP works in the previous establishment's SPIP: a new one will be named.
+    detainee.referent = None
+    detainee.save()
+    interview_owed_for_stay(incarceration=stay)
+    return stay
+
+
+@transaction.atomic
+def release_date_change(
+    *,
+    detainee: Detainee,
+    new_date: datetime.date,
+    reason: str,
+    by=None,
+    changed_on: datetime.date | None = None,
+) -> ReleaseDateChange:
+    """Set a new expected release date (DLP), keeping the previous value and the reason."""
+    detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
+    release_date_change_check(detainee=detainee, new_date=new_date, reason=reason)
+    previous = detainee.expected_release_date
+    if previous is None:
+        reason = ReleaseDateChangeReason.INITIAL
+    change = ReleaseDateChange.objects.create(
+        detainee=detainee,
+        changed_on=changed_on or timezone.localdate(),
+        previous_date=previous,
+        new_date=new_date,
+        reason=reason,
+        changed_by=by,
+    )
+    detainee.expected_release_date = new_date
+    detainee.save(update_fields=["expected_release_date", "updated_at"])
+    release_plan_follow_date(change=change)
+    return change
+
+
+@transaction.atomic
+def detainee_release(*, detainee: Detainee, on_date: datetime.date, kind: str, by=None) -> Detainee:
+    """Record the actual release: dry release or release under an arrangement."""
+    detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
+    if detainee.is_released:
+        raise ValidationError(
+            "La libération de cette personne est déjà enregistrée.", code="released"
+        )
+    if kind not in ReleaseKind.values:
+        raise ValidationError("Type de sortie inconnu.", code="kind")
+    if on_date < detainee.arrival_date:
+        raise ValidationError(
+            "La date de libération précède l'arrivée dans l'établissement.", code="on_date"
+        )
+    detainee.incarcerations.filter(departure_date__isnull=True).update(
+        departure_date=on_date, departure_reason=DepartureReason.RELEASE
+    )
+    interview_close_for_departure(detainee=detainee, reason=NotDoneReason.RELEASE, on_date=on_date)
+    detainee.release_date = on_date
+    detainee.release_kind = kind
+    detainee.save(update_fields=["release_date", "release_kind", "updated_at"])
+    release_plan_close(detainee=detainee, kind=kind, on_date=on_date)
+    return detainee
