@@ -98,7 +98,7 @@ test: install system-deps services
 # Loads the national data set once (three to five minutes on two cores), then measures with DEBUG
 # off, saying on stderr what it measures and since when. The synthesis delivery is measured with
 # a worker of 1 then 2 processes, each started with its own SMTP server (Redis needed).
-bench: install services
+bench: install services pdf-deps
 	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'insertion_bench'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres insertion_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0

@@ -33,7 +33,8 @@ from entretiens.choices import (
     Tool,
     WorkHistory,
 )
-from entretiens.timeline import MONTHS, TimelineEvent, events_to_data
+from entretiens.timeline import TimelineEvent, events_to_data
+from insertion.core.frise import month_names
 
 EMPTY = "Non renseigné"
 
@@ -64,7 +65,7 @@ def _text(value) -> str:
 def month_year(month: int | None, year: int | None) -> str:
     if not year:
         return "?"
-    return f"{MONTHS[month - 1]} {year}" if month and 1 <= month <= 12 else str(year)
+    return f"{month_names()[month - 1]} {year}" if month and 1 <= month <= 12 else str(year)
 
 
 def _item(label: str, value) -> dict:

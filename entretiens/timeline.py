@@ -81,15 +81,6 @@ def _year_month(value) -> tuple[int, int]:
     return (year, month)
 
 
-def __getattr__(name: str):
-    # MONTHS, Django's month names as plain strings (for the form's choices and the summary),
-    # asked for when first imported rather than at this module's import: the translations are
-    # ready by then. Lazy strings would cost some 4 µs each time a form writes an option.
-    if name == "MONTHS":
-        return engine.month_names()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # --- Serialisation (JSONField snapshot) ---------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """The CPIP caseload dashboard (/portefeuille/) and its CSV export: who is in it (a CPIP's own
 people, their establishments', a manager's), the counters on a small story, every filter, the
 urgency order, the unread-synthesis rule, the export (content, scoping, access log) and the
-locked query counts (insertion/dashboard/caseload.py)."""
+locked query counts (insertion/dashboard/caseload/)."""
 
 import csv
 import datetime

@@ -620,7 +620,7 @@ def test_a_not_done_interview_of_a_previous_stay_cannot_be_reopened(
 ):
     from django.core.exceptions import ValidationError
 
-    from entretiens.services import interview_reopen
+    from entretiens.owed import interview_reopen
     from insertion.person.services import detainee_transfer
 
     first = InterviewFactory(detainee=detainee_fresnes)

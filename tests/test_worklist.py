@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from entretiens.choices import InterviewStatus, NotDoneReason
 from entretiens.models import Interview, Postponement
-from entretiens.services import interview_postpone, interview_rectify, interview_validate
+from entretiens.owed import interview_postpone
+from entretiens.services import interview_rectify, interview_validate
 from entretiens.views.worklist import STATUS_FILTERS
 from insertion.person.services import detainee_admit, detainee_release, detainee_transfer
 from tests.factories import (

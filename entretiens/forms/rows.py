@@ -6,7 +6,7 @@ from django.utils import timezone
 from entretiens.forms.base import RowForm, check_year
 from entretiens.forms.layout import Grid, grid
 from entretiens.models import Diploma, Experience, KnowHow, Project
-from entretiens.timeline import MONTHS
+from insertion.core.frise import month_names
 
 
 class DiplomaForm(RowForm):
@@ -30,7 +30,7 @@ class DiplomaForm(RowForm):
         return year
 
 
-MONTH_CHOICES = [("", "—"), *[(str(i), name) for i, name in enumerate(MONTHS, start=1)]]
+MONTH_CHOICES = [("", "—"), *[(str(i), name) for i, name in enumerate(month_names(), start=1)]]
 
 
 class ExperienceForm(RowForm):

@@ -23,7 +23,8 @@ from entretiens.choices import (
     Proficiency,
     WorkHistory,
 )
-from insertion.core.text import normalize_search
+from insertion.core.scoping import scoped_to_establishments
+from insertion.core.text import search_condition
 
 # Texts typed in the form have limits, so a synthesis stays readable and a paste cannot flood it.
 SHORT_TEXT = 200
@@ -37,13 +38,7 @@ MAX_PROJECTS = 3
 class InterviewQuerySet(models.QuerySet):
     def visible_to(self, user) -> "InterviewQuerySet":
         """Interviews of the user's establishments; none for national steering."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.sees_all_establishments:
-            return self.none()
-        return self.filter(establishment_id__in=user.establishment_ids)
+        return scoped_to_establishments(self, user, "establishment_id")
 
     # The worklist's states, each a condition, so that the lists and the counters (one
     # aggregate query) share one definition.
@@ -90,10 +85,7 @@ class InterviewQuerySet(models.QuerySet):
         return self.filter(status=InterviewStatus.VALIDATED, validated_at__gte=moment)
 
     def search(self, text: str) -> "InterviewQuerySet":
-        queryset = self
-        for word in normalize_search(text).split():
-            queryset = queryset.filter(detainee__search_text__contains=word)
-        return queryset
+        return self.filter(search_condition(text, "detainee__search_text__contains"))
 
     def readable_by(self, user) -> "InterviewQuerySet":
         """What a reader (CPIP, manager, prison team) may open: interviews validated once."""

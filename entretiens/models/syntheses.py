@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from entretiens.choices import DeliveryStatus, SynthesisStatus
 from entretiens.models.interview import Interview, InterviewVersion
+from insertion.core.scoping import scoped_to_establishments
 
 
 def synthesis_storage():
@@ -22,13 +23,7 @@ def synthesis_storage():
 class SynthesisQuerySet(models.QuerySet):
     def visible_to(self, user) -> "SynthesisQuerySet":
         """Syntheses of the user's establishments; none for national steering."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.sees_all_establishments:
-            return self.none()
-        return self.filter(establishment_id__in=user.establishment_ids)
+        return scoped_to_establishments(self, user, "establishment_id")
 
     def undelivered(self) -> "SynthesisQuerySet":
         return self.exclude(status=SynthesisStatus.DELIVERED)

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_http_methods
 from entretiens.choices import InterviewStatus
 from entretiens.forms import NotDoneForm, PostponeForm
 from entretiens.models import Interview, InterviewQuerySet, Synthesis
-from entretiens.services import interview_declare_not_done, interview_postpone, interview_reopen
+from entretiens.owed import interview_declare_not_done, interview_postpone, interview_reopen
 from entretiens.summary import french_date
 from insertion.accounts.policy import INTERVIEW_WRITERS, role_required
 from insertion.audit.log import Action, record
-from insertion.core.forms import FilterForm, SearchField, establishment_choices
+from insertion.core.forms import FilterForm, SearchField, establishment_choices, service_error_field
 from insertion.core.lists import page_of, page_or_fragment, wants_fragment
 from insertion.establishments.models import Establishment
 
@@ -206,9 +206,9 @@ def _record_page_read(request, interview: Interview) -> None:
 def _show_refusal(request, form, error: ValidationError) -> bool:
     """Put a service refusal next to its field (the error's code names it). Returns False when
     the refusal concerns no field (the interview changed state): the caller redirects."""
-    code = getattr(error, "code", None)
-    if code in form.fields:
-        form.add_error(code, error.messages[0])
+    field = service_error_field(form, error)
+    if field:
+        form.add_error(field, error.messages[0])
         return True
     messages.error(request, error.messages[0])
     return False

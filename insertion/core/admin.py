@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 
-from insertion.core.text import normalize_search
+from insertion.core.text import search_condition
 
 # What a non-superuser may pick for a relation to a model, registered by the app of the model
 # (`relation_choices_register`); models not registered are not restricted.
@@ -78,12 +78,7 @@ class NormalizedSearchMixin:
     search_lookups: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        for word in normalize_search(search_term).split():
-            condition = Q()
-            for lookup in self.search_lookups:
-                condition |= Q(**{lookup: word})
-            queryset = queryset.filter(condition)
-        return queryset, False
+        return queryset.filter(search_condition(search_term, *self.search_lookups)), False
 
 
 class EstablishmentChoicesListFilter(admin.RelatedFieldListFilter):

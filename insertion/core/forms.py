@@ -127,3 +127,10 @@ class FilterForm(forms.Form):
 def establishment_choices(establishments) -> list[tuple[str, str]]:
     """The choices of an "Établissement" select: all of the user's, or one of them."""
     return [("", "Tous mes établissements")] + [(str(e.pk), e.name) for e in establishments]
+
+
+def service_error_field(form: forms.BaseForm, error) -> str | None:
+    """The form field a service's ValidationError concerns: the one its code names (`on_date`,
+    `subject`…), or None when the refusal is about the whole action."""
+    code = getattr(error, "code", None)
+    return code if code in form.fields else None

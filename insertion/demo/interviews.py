@@ -1,7 +1,7 @@
 """The socio-professional interviews of the demo world and of the national data set.
 
 A step of `generate.PEOPLE_STEPS`: after each chunk of people is inserted, every stay that owes
-an interview gets one (the rule of `entretiens.services.interview_owed_for_stay`): a stay that
+an interview gets one (the rule of `entretiens.owed.interview_owed_for_stay`): a stay that
 began on or after its establishment's rollout date, unless the person already has a validated
 interview from an earlier stay. Its outcome depends on the stay:
 
@@ -70,7 +70,7 @@ from entretiens.models import (
     Project,
     SoftSkillRating,
 )
-from entretiens.services import interview_due_date
+from entretiens.owed import interview_due_date
 from entretiens.summary import interview_summary, month_year
 from insertion.accounts.models import Role, User
 from insertion.demo import accounts as demo_accounts

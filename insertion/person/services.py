@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entretiens.choices import NotDoneReason
-from entretiens.services import interview_close_for_departure, interview_owed_for_stay
+from entretiens.owed import interview_close_for_departure, interview_owed_for_stay
 from insertion.detainees.models import (
     DepartureReason,
     Detainee,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
+from insertion.core.forms import service_error_field
 from insertion.detainees.models import ContactKind, ReleaseKind
 from insertion.detainees.services import CONTACT_SUBJECT_MAX
 from insertion.release.models import MilestoneCategory, MilestoneStatus
@@ -32,8 +33,7 @@ class ServiceErrorsMixin:
     on the whole form otherwise."""
 
     def add_service_error(self, error: ValidationError) -> None:
-        code = getattr(error, "code", None)
-        field = code if code in self.fields else None
+        field = service_error_field(self, error)
         for message in error.messages:
             self.add_error(field, message)
 

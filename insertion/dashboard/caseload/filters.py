@@ -84,6 +84,17 @@ class CaseloadFilterForm(FilterForm):
     columns = {"q": "fr-col-12 fr-col-md-4"}
     flags_legend = "Seulement les personnes"
     drawn_elsewhere = ("perimetre", "referent")  # the scope, chosen above the filters
+    # The parameters that narrow the list, in the order of the export link's query string.
+    NARROWING_PARAMS = (
+        "horizon",
+        "risque",
+        "retard",
+        "non_vus",
+        "amenagement",
+        "alerte",
+        "synthese",
+        "q",
+    )
 
     def __init__(self, data=None, *, user, referents=(), today: datetime.date):
         super().__init__(data)
@@ -158,9 +169,8 @@ class CaseloadFilterForm(FilterForm):
     def query_string(self) -> str:
         """The parameters that give these filters back (the export link keeps them)."""
         params = self.scope_params()
-        for name in ("horizon", "risque", "retard", "non_vus", "amenagement", "alerte"):
+        for name in self.NARROWING_PARAMS:
             params[name] = self._param(name)
-        params.update(synthese=self._param("synthese"), q=self.query)
         params["tri"] = "" if self.sort == URGENCY else self.sort
         return urlencode({name: value for name, value in params.items() if value})
 
