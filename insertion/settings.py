@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "insertion.audit",
     "entretiens",
     "insertion.person",
+    "insertion.imports",
     "insertion.demo",
     "insertion.bench",
 ]
@@ -186,6 +187,11 @@ STORAGES = {
     "syntheses": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT / "syntheses"},
+    },
+    # The extraction files received, kept with their run (never under a public URL).
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT / "imports"},
     },
     "staticfiles": {
         "BACKEND": (
@@ -313,6 +319,12 @@ CRISPY_TEMPLATE_PACK = "insertion_dsfr"
 
 # The socio-professional interview is due this many days after an arrival.
 INTERVIEW_DUE_DAYS = env_int("INTERVIEW_DUE_DAYS", 15)
+
+# Imports of the prison information system's extraction (insertion/imports/FORMAT.md).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# A snapshot that would close more than this share of the stays is applied only when confirmed.
+IMPORT_MAX_CLOSING_SHARE = env_int("IMPORT_MAX_CLOSING_PERCENT", 10) / 100
 # Its synthesis must reach the prison teams this many calendar days after validation.
 SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5, minimum=1)
 # Rendering and delivery of the syntheses (entretiens/delivery.py): bounded tries, exponential

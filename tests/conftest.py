@@ -93,6 +93,7 @@ def fresnes(db):
     region = RegionFactory(code="PARIS", name="DISP de Paris")
     return EstablishmentFactory(
         name="Centre pénitentiaire de Fresnes",
+        code="FRE",
         kind="CP",
         region=region,
         department="94",
@@ -104,7 +105,11 @@ def fresnes(db):
 def lyon(db):
     region = RegionFactory(code="LYON", name="DISP de Lyon")
     return EstablishmentFactory(
-        name="Maison d'arrêt de Lyon-Corbas", region=region, department="69", city="Corbas"
+        name="Maison d'arrêt de Lyon-Corbas",
+        code="LYO",
+        region=region,
+        department="69",
+        city="Corbas",
     )
 
 

@@ -195,7 +195,14 @@ page_rows = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the same 400 examples on every run, so the complete search takes a known time
+# (a random draw once made it run for minutes) and a failure is reproducible.
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(page_rows)
 def test_no_hidden_count_of_the_national_page_can_be_recomputed(draw_rows):
     """Up to 6 establishments in up to 3 regions, 3 measures, region and national totals."""

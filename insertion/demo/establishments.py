@@ -182,6 +182,17 @@ DEMO_ESTABLISHMENTS = (
     ),
 )
 
+# Their codes in the extraction files (the samples of insertion/imports/samples/ use FRE and
+# LYO); the other establishments of the national data set are numbered ET001, ET002…
+DEMO_CODES = {
+    "Centre pénitentiaire de Fresnes": "FRE",
+    "Centre de détention de Melun": "MEL",
+    "Maison d'arrêt de Fleury-Mérogis": "FLE",
+    "Maison d'arrêt de Lyon-Corbas": "LYO",
+    "Centre pénitentiaire de Marseille": "MAR",
+    "Centre pénitentiaire de Rennes-Vezin": "REN",
+}
+
 # Towns with a prison, for the national data set: (town, département). Kinds are assigned
 # in realistic proportions, except where the town is known for one kind (KNOWN_KINDS).
 # fmt: off

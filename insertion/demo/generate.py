@@ -822,6 +822,7 @@ def create_establishments(
         [
             Establishment(
                 name=name,
+                code=data.DEMO_CODES.get(name, f"ET{number:03d}"),
                 kind=kind,
                 department=department,
                 city=city,
@@ -830,7 +831,9 @@ def create_establishments(
                 region=regions[data.DEPARTMENTS[department][1]],
                 probation_service=services[department],
             )
-            for name, kind, department, city, capacity, rollout in rows
+            for number, (name, kind, department, city, capacity, rollout) in enumerate(
+                rows, start=1
+            )
         ],
         batch_size=BATCH_SIZE,
     )

@@ -57,6 +57,7 @@ class ReleaseDateChangeReason(models.TextChoices):
     NEW_SENTENCE = "nouvelle_condamnation", "Nouvelle condamnation"
     MERGER = "jonction", "Jonction / confusion de peines"
     CORRECTION = "erreur_saisie", "Erreur de saisie"
+    EXTRACTION = "extraction", "Modification constatée dans l'extraction pénitentiaire"
 
 
 class DepartureReason(models.TextChoices):

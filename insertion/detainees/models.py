@@ -59,8 +59,18 @@ class Detainee(models.Model):
         related_name="detainees",
         verbose_name="établissement",
     )
+    national_id = models.CharField(
+        "identifiant national",
+        max_length=30,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Identifiant stable de la personne dans le système d'information "
+        "pénitentiaire ; vide pour une personne saisie à la main et jamais importée.",
+    )
     ecrou_number = models.CharField("n° d'écrou", max_length=20)
     last_name = models.CharField("nom", max_length=150)
+    usage_name = models.CharField("nom d'usage", max_length=150, blank=True)
     first_name = models.CharField("prénom", max_length=150)
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
@@ -87,6 +97,10 @@ class Detainee(models.Model):
         "type de sortie", max_length=30, choices=ReleaseKind.choices, blank=True
     )
     search_text = models.CharField(max_length=400, editable=False, db_index=False)
+    # What the last import wrote, field by field (ISO dates, choice values): a field whose value
+    # differs from it was corrected by hand since, and the next import opens a divergence
+    # instead of overwriting it (insertion/imports/).
+    source_values = models.JSONField(default=dict, blank=True, editable=False)
     anonymised_on = models.DateField(
         "anonymisée le",
         null=True,

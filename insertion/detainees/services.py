@@ -7,10 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from insertion.detainees.models import (
+    ArrangementStatus,
     Contact,
     ContactKind,
     Detainee,
     ReleaseDateChangeReason,
+    SentenceArrangement,
 )
 
 
@@ -59,3 +61,45 @@ def contact_record(
     return Contact.objects.create(
         detainee=detainee, on_date=on_date, kind=kind, subject=subject, by=by
     )
+
+
+@transaction.atomic
+def arrangement_record(
+    *,
+    detainee: Detainee,
+    kind: str,
+    status: str,
+    requested_on: datetime.date,
+    decided_on: datetime.date | None = None,
+    start_date: datetime.date | None = None,
+    revoked_on: datetime.date | None = None,
+) -> SentenceArrangement:
+    """A sentence arrangement as the prison information system knows it: the request of that
+    kind still awaiting a decision, or decided on the same request date, is updated; otherwise a
+    new request is recorded. A decision needs its date; a revocation too."""
+    if status != ArrangementStatus.REQUESTED and decided_on is None:
+        raise ValidationError("La date de décision manque.", code="decided_on")
+    if decided_on is not None and decided_on < requested_on:
+        raise ValidationError("La décision précède la demande.", code="decided_on")
+    if status == ArrangementStatus.REVOKED and revoked_on is None:
+        revoked_on = decided_on
+    arrangement = (
+        detainee.arrangements.select_for_update()
+        .filter(kind=kind, requested_on=requested_on)
+        .order_by("-pk")
+        .first()
+    ) or (
+        detainee.arrangements.select_for_update()
+        .filter(kind=kind, status=ArrangementStatus.REQUESTED)
+        .order_by("-requested_on", "-pk")
+        .first()
+    )
+    if arrangement is None:
+        arrangement = SentenceArrangement(detainee=detainee, kind=kind)
+    arrangement.status = status
+    arrangement.requested_on = min(requested_on, arrangement.requested_on or requested_on)
+    arrangement.decided_on = decided_on
+    arrangement.start_date = start_date
+    arrangement.revoked_on = revoked_on if status == ArrangementStatus.REVOKED else None
+    arrangement.save()
+    return arrangement

@@ -60,6 +60,15 @@ class EstablishmentQuerySet(models.QuerySet):
 
 class Establishment(models.Model):
     name = models.CharField("nom", max_length=160, unique=True)
+    code = models.CharField(
+        "code établissement",
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Code de l'établissement dans l'extraction du système d'information "
+        "pénitentiaire : il désigne l'établissement des fichiers importés.",
+    )
     kind = models.CharField("type", max_length=3, choices=EstablishmentKind.choices)
     region = models.ForeignKey(
         Region,

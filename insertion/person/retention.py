@@ -28,6 +28,7 @@ from insertion.detainees.models import (
     ReleaseDateChange,
     SentenceArrangement,
 )
+from insertion.person.signals import people_anonymised
 from insertion.release.models import Milestone, ReleaseAlert
 
 
@@ -99,6 +100,9 @@ def _anonymise(detainee_ids: list[int], today: datetime.date) -> None:
         person.ecrou_number = f"ANON-{person.pk}"
         person.birth_date = person.birth_date.replace(month=1, day=1)
         person.search_text = ""
+        person.national_id = None
+        person.usage_name = ""
+        person.source_values = {}
         person.referent = None
         person.anonymised_on = today
     Detainee.objects.bulk_update(
@@ -109,6 +113,9 @@ def _anonymise(detainee_ids: list[int], today: datetime.date) -> None:
             "ecrou_number",
             "birth_date",
             "search_text",
+            "national_id",
+            "usage_name",
+            "source_values",
             "referent",
             "anonymised_on",
         ],
@@ -117,6 +124,7 @@ def _anonymise(detainee_ids: list[int], today: datetime.date) -> None:
     for number, stay in enumerate(stays):
         stay.ecrou_number = f"ANON-{stay.detainee_id}-{number}"
     Incarceration.objects.bulk_update(stays, ["ecrou_number"])
+    people_anonymised.send(sender=Detainee, detainee_ids=list(detainee_ids))
     transaction.on_commit(lambda: _delete_files(files))
 
 

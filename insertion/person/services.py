@@ -25,6 +25,19 @@ from insertion.release.services import (
 )
 
 
+def _initial_release_date(detainee, new_date: datetime.date | None, *, on_date, by) -> None:
+    """The first DLP of a stay, kept in the history as the initial date."""
+    if new_date is not None:
+        ReleaseDateChange.objects.create(
+            detainee=detainee,
+            changed_on=on_date,
+            previous_date=None,
+            new_date=new_date,
+            reason=ReleaseDateChangeReason.INITIAL,
+            changed_by=by,
+        )
+
+
 @transaction.atomic
 def detainee_admit(
     *,
@@ -40,21 +53,31 @@ def detainee_admit(
     expected_release_date: datetime.date | None = None,
     referent=None,
     by=None,
+    custody_start: datetime.date | None = None,
+    national_id: str | None = None,
+    usage_name: str = "",
+    source_values: dict | None = None,
 ) -> Detainee:
-    """Record an arrival in prison (a new écrou): the person, their stay and their first DLP."""
+    """Record an arrival in prison (a new écrou): the person, their stay and their first DLP.
+
+    `custody_start` is the first écrou when the person came from elsewhere (the arrival date
+    otherwise); `national_id` and `source_values` come with an import of the extraction."""
     detainee = Detainee.objects.create(
         establishment=establishment,
         ecrou_number=ecrou_number,
         last_name=last_name,
+        usage_name=usage_name,
         first_name=first_name,
         birth_date=birth_date,
         sex=sex,
         legal_status=legal_status,
         offence_category=offence_category,
-        custody_start=arrival_date,
+        custody_start=custody_start or arrival_date,
         arrival_date=arrival_date,
         expected_release_date=expected_release_date,
         referent=referent,
+        national_id=national_id or None,
+        source_values=source_values or {},
     )
     stay = Incarceration.objects.create(
         detainee=detainee,
@@ -63,15 +86,7 @@ def detainee_admit(
         arrival_date=arrival_date,
     )
     interview_owed_for_stay(incarceration=stay)
-    if expected_release_date is not None:
-        ReleaseDateChange.objects.create(
-            detainee=detainee,
-            changed_on=arrival_date,
-            previous_date=None,
-            new_date=expected_release_date,
-            reason=ReleaseDateChangeReason.INITIAL,
-            changed_by=by,
-        )
+    _initial_release_date(detainee, expected_release_date, on_date=arrival_date, by=by)
     if referent is not None:
         release_plan_create(detainee=detainee, by=by)
     return detainee
@@ -107,6 +122,51 @@ def detainee_transfer(
     detainee.referent = None
     detainee.save()
     interview_owed_for_stay(incarceration=stay)
+    return stay
+
+
+@transaction.atomic
+def detainee_readmit(
+    *,
+    detainee: Detainee,
+    establishment,
+    ecrou_number: str,
+    arrival_date: datetime.date,
+    custody_start: datetime.date,
+    legal_status: str,
+    offence_category: str,
+    expected_release_date: datetime.date | None = None,
+    by=None,
+) -> Incarceration:
+    """A person released earlier comes back in prison: a new écrou and a new stay on the same
+    record (their history, interviews and past plans are kept). An interview is owed again
+    only when they never had one validated (`interview_owed_for_stay`)."""
+    detainee = Detainee.objects.select_for_update().get(pk=detainee.pk)
+    if not detainee.is_released:
+        raise ValidationError("Cette personne est déjà détenue.", code="held")
+    if arrival_date < detainee.release_date:
+        raise ValidationError(
+            "La nouvelle arrivée précède la libération enregistrée.", code="arrival_date"
+        )
+    stay = Incarceration.objects.create(
+        detainee=detainee,
+        establishment=establishment,
+        ecrou_number=ecrou_number,
+        arrival_date=arrival_date,
+    )
+    detainee.establishment = establishment
+    detainee.ecrou_number = ecrou_number
+    detainee.arrival_date = arrival_date
+    detainee.custody_start = custody_start
+    detainee.legal_status = legal_status
+    detainee.offence_category = offence_category
+    detainee.release_date = None
+    detainee.release_kind = ""
+    detainee.expected_release_date = expected_release_date
+    detainee.referent = None
+    detainee.save()
+    interview_owed_for_stay(incarceration=stay)
+    _initial_release_date(detainee, expected_release_date, on_date=arrival_date, by=by)
     return stay
 
 

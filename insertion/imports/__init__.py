@@ -1,0 +1,1 @@
+"""Imports of the prison information system's extraction (issue 13)."""

@@ -1,0 +1,327 @@
+"""The apply of a previewed run: each pending row, in line order, through the same services as a
+person's own actions, so the rules hold (an arrival owes an interview, a transfer restarts its
+clock, a release closes the plan and the open interview, a DLP change moves the milestones and
+alerts the referent).
+
+Each row is one transaction that also marks the row done and counts it on the run: a run stopped
+mid-way (the worker killed) is resumed by applying the rows still pending, and nothing is done
+twice. A row the services refuse is rejected with their message; the others go on.
+
+Ownership: the import owns identity, stays, release dates and arrangements, nothing else
+(interviews, syntheses, plans, contacts are never written here). A value corrected by hand
+since the last import (it differs from `Detainee.source_values`) is not overwritten: a
+divergence is opened for a manager or an administrator to decide.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from insertion.detainees.models import (
+    ArrangementKind,
+    ArrangementStatus,
+    Detainee,
+    Incarceration,
+    ReleaseDateChange,
+    ReleaseDateChangeReason,
+    ReleaseKind,
+)
+from insertion.detainees.services import arrangement_record
+from insertion.establishments.models import Establishment
+from insertion.imports.contract import SNAPSHOT
+from insertion.imports.models import (
+    Divergence,
+    DivergenceStatus,
+    ImportRow,
+    ImportRun,
+    RowEvent,
+    RowStatus,
+    RunStatus,
+)
+from insertion.imports.planning import OWNED_FIELDS
+from insertion.person.services import (
+    detainee_admit,
+    detainee_readmit,
+    detainee_release,
+    detainee_transfer,
+    release_date_change,
+)
+
+BATCH = 200
+
+
+class ClosingNotConfirmed(Exception):
+    """A snapshot would close more stays than `IMPORT_MAX_CLOSING_SHARE` without confirmation."""
+
+
+def closing_needs_confirmation(run: ImportRun) -> bool:
+    return (
+        run.kind == SNAPSHOT
+        and run.closes_share > settings.IMPORT_MAX_CLOSING_SHARE
+        and not run.closing_confirmed
+    )
+
+
+def _date(value) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _source(values: dict) -> dict:
+    """What this row says of the owned fields, as `Detainee.source_values` keeps it."""
+    return {column: values[column] or "" for column in OWNED_FIELDS if column in values}
+
+
+def _stored(detainee: Detainee, column: str) -> str:
+    value = getattr(detainee, OWNED_FIELDS[column])
+    return value.isoformat() if isinstance(value, datetime.date) else (value or "")
+
+
+def _changed_by(detainee: Detainee, column: str) -> str:
+    """Who last changed the record by hand: the DLP's own history, else the back-office log."""
+    if column == "dlp":
+        change = (
+            ReleaseDateChange.objects.filter(detainee=detainee, changed_by__isnull=False)
+            .select_related("changed_by")
+            .order_by("-pk")
+            .first()
+        )
+        if change:
+            return change.changed_by.get_full_name()
+    entry = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Detainee), object_id=str(detainee.pk)
+        )
+        .select_related("user")
+        .order_by("-action_time")
+        .first()
+    )
+    return entry.user.get_full_name() if entry else ""
+
+
+def _accepted_columns(run: ImportRun, row: ImportRow, detainee: Detainee) -> list[str]:
+    """The owned columns this row may write. A column corrected by hand since the last import
+    opens a divergence instead (one open per person and field)."""
+    accepted = []
+    for column, source_value in _source(row.values).items():
+        local = _stored(detainee, column)
+        if source_value == local or (source_value == "" and column != "dlp"):
+            continue
+        last_imported = detainee.source_values.get(column)
+        if last_imported is not None and last_imported != local:
+            Divergence.objects.update_or_create(
+                detainee=detainee,
+                field=column,
+                status=DivergenceStatus.OPEN,
+                defaults={
+                    "run": run,
+                    "source_value": source_value,
+                    "local_value": local,
+                    "local_changed_by": _changed_by(detainee, column),
+                },
+            )
+            continue
+        accepted.append(column)
+    return accepted
+
+
+def _update_owned(run, row, detainee: Detainee, *, skip=()) -> list[str]:
+    """Write the accepted owned fields (the DLP through its service) and remember the source."""
+    columns = _accepted_columns(run, row, detainee)
+    simple = [column for column in columns if column != "dlp" and column not in skip]
+    for column in simple:
+        setattr(detainee, OWNED_FIELDS[column], row.values[column])
+    if simple:
+        detainee.save(update_fields=[OWNED_FIELDS[column] for column in simple] + ["updated_at"])
+    if "dlp" in columns and "dlp" not in skip:
+        new_date = _date(row.values["dlp"])
+        if new_date is None:
+            columns.remove("dlp")  # a DLP that disappears is not erased: the history keeps it
+        else:
+            release_date_change(
+                detainee=detainee,
+                new_date=new_date,
+                reason=row.values.get("motif_dlp") or ReleaseDateChangeReason.EXTRACTION,
+                changed_on=_event_date(run, row),
+            )
+    _remember(detainee, row)
+    return columns
+
+
+def _remember(detainee: Detainee, row: ImportRow) -> None:
+    Detainee.objects.filter(pk=detainee.pk).update(
+        source_values={**detainee.source_values, **_source(row.values)}
+    )
+
+
+def _event_date(run: ImportRun, row: ImportRow) -> datetime.date:
+    values = row.values
+    if values.get("date_mouvement"):
+        return _date(values["date_mouvement"])
+    return timezone.localdate(run.extracted_at) if run.extracted_at else timezone.localdate()
+
+
+def _release_kind(detainee: Detainee, values: dict) -> str:
+    """The file's kind of release, else the arrangement granted, else a dry release."""
+    if values.get("type_sortie"):
+        return values["type_sortie"]
+    granted = (
+        detainee.arrangements.filter(status=ArrangementStatus.GRANTED)
+        .order_by("-decided_on", "-pk")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if granted in ArrangementKind.values and granted in ReleaseKind.values:
+        return granted
+    return ReleaseKind.DRY
+
+
+def _arrival(run: ImportRun, row: ImportRow, by) -> str:
+    values = row.values
+    arrival_date = _date(values.get("date_arrivee")) or _event_date(run, row)
+    common = {
+        "establishment": run.establishment,
+        "ecrou_number": values["numero_ecrou"],
+        "arrival_date": arrival_date,
+        "legal_status": values["statut"],
+        "offence_category": values["categorie_infraction"],
+        "expected_release_date": _date(values.get("dlp")),
+        "by": by,
+    }
+    custody_start = _date(values.get("date_ecrou_initial")) or arrival_date
+    taken = Incarceration.objects.filter(
+        establishment=run.establishment, ecrou_number=values["numero_ecrou"]
+    )
+    if taken.exists():
+        raise ValidationError(
+            f"Le n° d'écrou {values['numero_ecrou']} a déjà servi dans l'établissement pour "
+            "un autre séjour : rien n'est fusionné, vérifiez l'extraction."
+        )
+    if row.detainee_id is None:
+        row.detainee = detainee_admit(
+            **common,
+            last_name=values["nom"],
+            first_name=values["prenom"],
+            usage_name=values.get("nom_usage") or "",
+            birth_date=_date(values["date_naissance"]),
+            sex=values["sexe"],
+            custody_start=custody_start,
+            national_id=row.national_id,
+            source_values=_source(values),
+        )
+        return "Personne créée, entretien dû selon la date de déploiement."
+    detainee = Detainee.objects.get(pk=row.detainee_id)
+    detainee_readmit(detainee=detainee, custody_start=custody_start, **common)
+    _remember(detainee, row)
+    return "Nouvelle incarcération enregistrée."
+
+
+def _transfer(run: ImportRun, row: ImportRow, detainee: Detainee, to_establishment) -> str:
+    values = row.values
+    on_date = _date(values.get("date_arrivee")) or _event_date(run, row)
+    detainee_transfer(
+        detainee=detainee,
+        to_establishment=to_establishment,
+        ecrou_number=values["numero_ecrou"]
+        if to_establishment == run.establishment
+        else detainee.ecrou_number,
+        on_date=on_date,
+    )
+    detainee.refresh_from_db()
+    if to_establishment == run.establishment:
+        _update_owned(run, row, detainee, skip=("numero_ecrou",))
+    return f"Transfert vers {to_establishment} enregistré."
+
+
+def _apply_effect(run: ImportRun, row: ImportRow, by) -> str:
+    event = row.event
+    if event == RowEvent.ARRIVAL:
+        return _arrival(run, row, by)
+    detainee = Detainee.objects.get(pk=row.detainee_id)
+    values = row.values
+    if event == RowEvent.TRANSFER_IN:
+        return _transfer(run, row, detainee, run.establishment)
+    if event == RowEvent.TRANSFER_OUT:
+        code = values.get("etablissement_destination")
+        destination = Establishment.objects.filter(code=code).first()
+        if destination is None:
+            raise ValidationError(f"Établissement de destination inconnu : « {code} ».")
+        return _transfer(run, row, detainee, destination)
+    if event in (RowEvent.RELEASE, RowEvent.DEPARTURE):
+        kind = _release_kind(detainee, values)
+        detainee_release(detainee=detainee, on_date=_event_date(run, row), kind=kind, by=by)
+        return f"Libération enregistrée ({ReleaseKind(kind).label})."
+    if event == RowEvent.ARRANGEMENT:
+        arrangement_record(
+            detainee=detainee,
+            kind=values["type_amenagement"],
+            status=values["statut_amenagement"],
+            requested_on=_date(values.get("date_demande")) or _event_date(run, row),
+            decided_on=_date(values.get("date_decision")),
+            start_date=_date(values.get("date_debut")),
+        )
+        return "Aménagement de peine enregistré."
+    columns = _update_owned(run, row, detainee)  # RELEASE_DATE, IDENTITY
+    if not columns:
+        return "Rien à écrire : une correction locale est à examiner."
+    return "Mis à jour : " + ", ".join(columns) + "."
+
+
+def apply_row(run: ImportRun, row_pk: int, *, by=None) -> ImportRow | None:
+    """Apply one pending row in its own transaction; None when another worker took it."""
+    with transaction.atomic():
+        row = (
+            ImportRow.objects.select_for_update(skip_locked=True)
+            .filter(pk=row_pk, status=RowStatus.PENDING)
+            .first()
+        )
+        if row is None:
+            return None
+        try:
+            with transaction.atomic():
+                row.message = _apply_effect(run, row, by)
+                row.status = RowStatus.APPLIED
+        except ValidationError as error:
+            row.status = RowStatus.REJECTED
+            row.message = " ".join(error.messages)
+        except IntegrityError:
+            # A rule of the database the services do not check first: the row is refused, the
+            # run goes on.
+            row.status = RowStatus.REJECTED
+            row.message = "Ligne incompatible avec les données déjà enregistrées (doublon)."
+        row.applied_at = timezone.now()
+        row.save(update_fields=["status", "message", "applied_at", "detainee"])
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + 1)
+    return row
+
+
+def apply_run(*, run: ImportRun, by=None) -> ImportRun:
+    """Apply every pending row of a previewed (or interrupted) run, then close it."""
+    if run.status not in (RunStatus.PREVIEWED, RunStatus.APPLYING):
+        raise ValidationError("Cet import n'est pas à appliquer.")
+    if closing_needs_confirmation(run):
+        raise ClosingNotConfirmed()
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.APPLYING,
+        applied_by=by or run.applied_by,
+        apply_started_at=run.apply_started_at or timezone.now(),
+    )
+    run.refresh_from_db()
+    while True:
+        pending = list(
+            run.rows.filter(status=RowStatus.PENDING)
+            .order_by(F("line").asc(nulls_last=True), "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not pending:
+            break
+        for pk in pending:
+            apply_row(run, pk, by=by)
+    ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.APPLIED, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
