@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.person.tasks.purge_retention",
         "schedule": 7 * 24 * 3600.0,
     },
+    # Takes the extraction files dropped in IMPORT_DROP_DIR (insertion/imports/pickup.py).
+    "imports-drop-folder": {
+        "task": "insertion.imports.tasks.import_drop_folder",
+        "schedule": 300.0,
+    },
 }
 
 if REDIS_URL:
@@ -325,6 +330,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 # A snapshot that would close more than this share of the stays is applied only when confirmed.
 IMPORT_MAX_CLOSING_SHARE = env_int("IMPORT_MAX_CLOSING_PERCENT", 10) / 100
+# A folder where the extraction files are dropped (by a transfer from the national system);
+# the beat job `imports-drop-folder` takes them. Empty: no pickup.
+IMPORT_DROP_DIR = env_str("IMPORT_DROP_DIR") or ""
 # Its synthesis must reach the prison teams this many calendar days after validation.
 SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5, minimum=1)
 # Rendering and delivery of the syntheses (entretiens/delivery.py): bounded tries, exponential

@@ -14,6 +14,7 @@ urlpatterns = [
     path("pilotage/", include("insertion.dashboard.urls")),
     path("", include("entretiens.urls")),
     path("etablissements/", include("entretiens.recipient_urls")),
+    path("imports/", include("insertion.imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from entretiens.choices import SynthesisStatus
 from entretiens.models import Synthesis
 from insertion.establishments.models import RecipientRole, SynthesisRecipient
+from insertion.imports.models import FileKind, ImportRun, RunSource, RunStatus
 from insertion.person.services import release_date_change
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
@@ -90,6 +91,13 @@ MATRIX = {
     "entretiens:postpone": Route(frozenset({"interviewer"}), target="draft"),
     "entretiens:not_done": Route(frozenset({"interviewer"}), target="draft"),
     "entretiens:reopen": Route(frozenset({"interviewer"}), target="draft"),
+    "imports:list": Route(frozenset({"manager"})),
+    "imports:upload": Route(frozenset({"manager"}), method="post"),
+    "imports:run": Route(frozenset({"manager"}), target="import_run"),
+    "imports:progress": Route(frozenset({"manager"}), target="import_run"),
+    "imports:apply": Route(frozenset({"manager"}), method="post", target="import_run"),
+    "imports:cancel": Route(frozenset({"manager"}), target="import_run"),
+    "imports:rejected": Route(frozenset({"manager"}), target="import_run"),
 }
 
 # How each kind of object goes into its URL.
@@ -103,6 +111,7 @@ KWARGS = {
     "synthesis": lambda w: {"pk": w["synthesis"].pk},
     "validated": lambda w: {"pk": w["validated"].pk},
     "draft": lambda w: {"pk": w["draft"].pk},
+    "import_run": lambda w: {"pk": w["import_run"].pk},
 }
 # Not ours: Django's back-office (its own checks) and the favicon redirect (public, no data).
 OUTSIDE = {"admin"}
@@ -146,9 +155,18 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         email="direction@fresnes.test.insertion.fr",
         role=RecipientRole.DIRECTION,
     )
+    import_run = ImportRun.objects.create(
+        establishment=fresnes,
+        kind=FileKind.SNAPSHOT,
+        source=RunSource.UPLOAD,
+        status=RunStatus.PREVIEWED,
+        filename="presents.csv",
+        sha256="1" * 64,
+    )
     return {
         "fresnes": fresnes,
         "lyon": lyon,
+        "import_run": import_run,
         "person": person,
         "milestone": person.release_plan.milestones.order_by("position").first(),
         "alert": ReleaseAlert.objects.get(detainee=person),

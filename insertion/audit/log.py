@@ -45,6 +45,11 @@ class Action:
     ADMIN_ADD = "admin.ajout"
     ADMIN_CHANGE = "admin.modification"
     ADMIN_DELETE = "admin.suppression"
+    IMPORT_RUN = "import.depot"
+    IMPORT_READ = "import.consultation"
+    IMPORT_APPLY = "import.application"
+    IMPORT_CANCEL = "import.abandon"
+    IMPORT_REPORT = "import.rapport"
     REFUSED = "tentative.refusee"
 
 

@@ -17,6 +17,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -300,8 +301,11 @@ def apply_row(run: ImportRun, row_pk: int, *, by=None) -> ImportRow | None:
     return row
 
 
-def apply_run(*, run: ImportRun, by=None) -> ImportRun:
-    """Apply every pending row of a previewed (or interrupted) run, then close it."""
+def apply_run(*, run: ImportRun, by=None, by_id: int | None = None) -> ImportRun:
+    """Apply every pending row of a previewed (or interrupted) run, then close it. `by` (or its
+    primary key `by_id`, from a task) is who asked for it."""
+    if by is None and by_id is not None:
+        by = get_user_model().objects.filter(pk=by_id).first()
     if run.status not in (RunStatus.PREVIEWED, RunStatus.APPLYING):
         raise ValidationError("Cet import n'est pas à appliquer.")
     if closing_needs_confirmation(run):

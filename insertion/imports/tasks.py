@@ -1,0 +1,59 @@
+"""Celery task of the imports: a thin adapter that applies a run by its primary key.
+
+Late acknowledgement: a worker killed in the middle leaves the message to the broker, which
+delivers it again; `apply_run` then applies only the rows still pending (each row is marked
+done in its own transaction), so nothing is done twice.
+"""
+
+import logging
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from insertion.imports.applying import ClosingNotConfirmed, apply_run, closing_needs_confirmation
+from insertion.imports.models import ImportRun, RunSource, RunStatus
+from insertion.imports.pickup import drop_folder_files, file_away, pick_up
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def apply_import_run(self, run_id: int, user_id: int | None = None) -> None:
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None or run.status not in (RunStatus.PREVIEWED, RunStatus.APPLYING):
+        return  # applied already, or abandoned: a message delivered twice does nothing
+    try:
+        apply_run(run=run, by_id=user_id)
+    except ClosingNotConfirmed:
+        logger.warning("Import %s : fermetures non confirmées, rien n'est appliqué.", run_id)
+
+
+def enqueue_apply(*, run: ImportRun, by=None) -> None:
+    """Ask for the apply of a previewed run (after the request's commit). The run shows « en
+    cours » at once, so its page polls the progress even before a worker takes it."""
+    if run.status != RunStatus.PREVIEWED:
+        raise ValidationError(
+            "Cet import n'est pas à appliquer : il a déjà été lancé ou abandonné."
+        )
+    if closing_needs_confirmation(run):
+        raise ClosingNotConfirmed()
+    ImportRun.objects.filter(pk=run.pk, status=RunStatus.PREVIEWED).update(
+        status=RunStatus.APPLYING, apply_started_at=timezone.now(), applied_by=by
+    )
+    apply_import_run.delay_on_commit(run.pk, by.pk if by else None)
+
+
+@shared_task(ignore_result=True)
+def import_drop_folder() -> None:
+    """Take the files dropped in IMPORT_DROP_DIR (beat, every few minutes): preview, apply,
+    then file them away in `traites/` or `refuses/`. Nothing to do without the setting."""
+    if not settings.IMPORT_DROP_DIR:
+        return
+    folder = Path(settings.IMPORT_DROP_DIR)
+    for path in drop_folder_files(folder):
+        for picked in pick_up([path], source=RunSource.FOLDER, wet_run=True):
+            file_away(picked, folder)
+            logger.info("Import du dossier de dépôt : %s : %s", path.name, picked.outcome)
