@@ -29,10 +29,12 @@ ROWS = 400
 
 
 def _redis_url() -> str:
-    """Redis databases 7 and 8 (one per xdist worker), used by no other test: flushed here."""
+    """Redis databases 1 and 2 (one per xdist worker), flushed here: used by no other test
+    (the suite's is 15, tests/test_synthesis_delivery.py's 14 to 11, tests/test_bench.py's 9
+    and 7 to 4). Two workers on one database would take each other's messages."""
     parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
     xdist_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
-    return urlunsplit(parts._replace(path=f"/{7 + xdist_worker % 2}"))
+    return urlunsplit(parts._replace(path=f"/{1 + xdist_worker % 2}"))
 
 
 def wait_for(condition, *, worker, what: str, timeout: float = 120):
