@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.imports.tasks.import_drop_folder",
         "schedule": 300.0,
     },
+    # Re-enqueues the imports left « en cours » by a dead worker or a lost message.
+    "imports-resume-stalled": {
+        "task": "insertion.imports.tasks.resume_stalled_imports",
+        "schedule": 600.0,
+    },
 }
 
 if REDIS_URL:
@@ -333,6 +338,8 @@ IMPORT_MAX_CLOSING_SHARE = env_int("IMPORT_MAX_CLOSING_PERCENT", 10) / 100
 # A folder where the extraction files are dropped (by a transfer from the national system);
 # the beat job `imports-drop-folder` takes them. Empty: no pickup.
 IMPORT_DROP_DIR = env_str("IMPORT_DROP_DIR") or ""
+# An import « en cours » that applied no row for this long is asked for again (dead worker).
+IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)
 # Its synthesis must reach the prison teams this many calendar days after validation.
 SYNTHESIS_DUE_DAYS = env_int("SYNTHESIS_DUE_DAYS", 5, minimum=1)
 # Rendering and delivery of the syntheses (entretiens/delivery.py): bounded tries, exponential

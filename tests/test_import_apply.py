@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from entretiens.models import Interview
 from insertion.detainees.models import (
@@ -27,6 +28,7 @@ from insertion.imports.models import (
     RunStatus,
 )
 from insertion.imports.runs import receive_file
+from insertion.imports.tasks import apply_import_run, resume_stalled_imports
 from insertion.person.retention import retention_purge
 from insertion.person.services import release_date_change
 from tests.factories import DetaineeFactory, SentenceArrangementFactory
@@ -426,3 +428,38 @@ def test_the_end_of_retention_erases_what_the_runs_kept_of_the_person(
     assert not Divergence.objects.exists()
     other = run.rows.get(national_id="GEN0000002")
     assert other.values["nom"] == "NOM2"
+
+
+def test_a_run_left_applying_by_a_dead_worker_is_asked_for_again_by_the_sweep(
+    receive, fresnes, settings, monkeypatch
+):
+    settings.IMPORT_STALLED_MINUTES = 10
+    stalled = snapshot(receive, *(person(n) for n in range(1, 4)))
+    apply_row(stalled, stalled.rows.order_by("line").first().pk)
+    long_ago = timezone.now() - datetime.timedelta(minutes=30)
+    ImportRow.objects.filter(run=stalled, status=RowStatus.APPLIED).update(applied_at=long_ago)
+    ImportRun.objects.filter(pk=stalled.pk).update(
+        status=RunStatus.APPLYING, apply_started_at=long_ago
+    )
+    # A run whose worker applied a row a minute ago is only slow: left alone.
+    busy = snapshot(receive, *(person(n, at="02/12/2026 06:00") for n in range(10, 13)))
+    assert busy.status == RunStatus.PREVIEWED, busy.refusal
+    apply_row(busy, busy.rows.order_by("line").first().pk)
+    ImportRun.objects.filter(pk=busy.pk).update(
+        status=RunStatus.APPLYING, apply_started_at=long_ago
+    )
+    asked = []
+    monkeypatch.setattr(apply_import_run, "delay", lambda *args: asked.append(args))
+
+    assert resume_stalled_imports() == 1
+    assert asked == [(stalled.pk, None)]
+
+    apply_import_run(*asked[0])  # what the worker does with the message
+    stalled.refresh_from_db()
+    assert stalled.status == RunStatus.APPLIED
+    assert stalled.rows_done == 3
+    assert (
+        Detainee.objects.filter(national_id__in=["GEN0000001", "GEN0000002", "GEN0000003"]).count()
+        == 3
+    )
+    assert resume_stalled_imports() == 0  # applied: nothing to resume any more

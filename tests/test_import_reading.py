@@ -1,4 +1,4 @@
-"""Reading the extraction files (insertion/imports/reading.py, contract.py, FORMAT.md).
+"""Reading the extraction files (insertion/imports/reading/, contract.py, FORMAT.md).
 
 The files are built here, in each test's folder, in every shape a prison's export can take:
 encodings, separators, header spellings, workbooks, and the bad files a whole file is refused

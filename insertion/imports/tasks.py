@@ -2,15 +2,20 @@
 
 Late acknowledgement: a worker killed in the middle leaves the message to the broker, which
 delivers it again; `apply_run` then applies only the rows still pending (each row is marked
-done in its own transaction), so nothing is done twice.
+done in its own transaction), so nothing is done twice. When the broker does not deliver it
+again (a message lost with Redis), the beat job `resume_stalled_imports` re-enqueues the runs
+« en cours » that have applied no row for IMPORT_STALLED_MINUTES.
 """
 
+import datetime
 import logging
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from insertion.imports.applying import ClosingNotConfirmed, apply_run, closing_needs_confirmation
@@ -57,3 +62,30 @@ def import_drop_folder() -> None:
         for picked in pick_up([path], source=RunSource.FOLDER, wet_run=True):
             file_away(picked, folder)
             logger.info("Import du dossier de dépôt : %s : %s", path.name, picked.outcome)
+
+
+def stalled_runs():
+    """The runs « en cours » with no row applied for IMPORT_STALLED_MINUTES (nor started since):
+    their worker died, or their message was lost."""
+    limit = timezone.now() - datetime.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+    return (
+        ImportRun.objects.filter(status=RunStatus.APPLYING)
+        .annotate(
+            last_activity=Greatest(
+                Coalesce(Max("rows__applied_at"), "apply_started_at"), "apply_started_at"
+            )
+        )
+        .filter(last_activity__lt=limit)
+    )
+
+
+@shared_task(ignore_result=True)
+def resume_stalled_imports() -> int:
+    """Beat: ask again for the apply of the stalled runs. Harmless when the first worker is
+    only slow: the rows are claimed one by one (skip locked), none is applied twice."""
+    resumed = 0
+    for run_id, user_id in stalled_runs().values_list("pk", "applied_by_id"):
+        logger.warning("Import %s : application interrompue, relancée.", run_id)
+        apply_import_run.delay(run_id, user_id)
+        resumed += 1
+    return resumed

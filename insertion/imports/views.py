@@ -24,6 +24,7 @@ from insertion.accounts.models import Role
 from insertion.accounts.policy import has_role
 from insertion.audit.log import Action, record
 from insertion.core.lists import page_of, page_or_fragment
+from insertion.core.spreadsheet import safe_cell
 from insertion.imports import contract
 from insertion.imports.applying import ClosingNotConfirmed, closing_needs_confirmation
 from insertion.imports.forms import ApplyForm, RowFilterForm, UploadForm
@@ -54,7 +55,6 @@ EVENT_PLURALS = {
 CONTRACT_ORDER = {
     kind: tuple(column.name for column in columns) for kind, columns in contract.COLUMNS.items()
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def import_manager_required(view):
@@ -313,12 +313,6 @@ def run_cancel(request, pk: int):
     return render(request, "imports/cancel.html", {"run": run})
 
 
-def _cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 @require_GET
 @import_manager_required
 def run_rejected(request, pk: int):
@@ -344,7 +338,7 @@ def run_rejected(request, pk: int):
     for line, raw, message in rows:
         raw = raw or {}
         writer.writerow(
-            [line or "", *(_cell(raw.get(name, "")) for name in columns), _cell(message)]
+            [line or "", *(safe_cell(raw.get(name, "")) for name in columns), safe_cell(message)]
         )
     record(
         request=request, action=Action.IMPORT_REPORT, obj=run, establishment_id=run.establishment_id

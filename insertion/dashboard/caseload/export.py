@@ -2,6 +2,7 @@
 
 import datetime
 
+from insertion.core.spreadsheet import safe_cell
 from insertion.dashboard.caseload.labels import arrangement_label, interview_label, synthesis_label
 
 CSV_HEADER = (
@@ -31,11 +32,6 @@ def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _cell(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _yes(value: bool) -> str:
     return "oui" if value else "non"
 
@@ -48,15 +44,15 @@ def caseload_csv_rows(people, *, today: datetime.date):
             (person.expected_release_date - today).days if person.expected_release_date else ""
         )
         yield (
-            _cell(person.last_name.upper()),
-            _cell(person.first_name),
-            _cell(person.ecrou_number),
-            _cell(person.referent.get_full_name()) if person.referent else "",
+            safe_cell(person.last_name.upper()),
+            safe_cell(person.first_name),
+            safe_cell(person.ecrou_number),
+            safe_cell(person.referent.get_full_name()) if person.referent else "",
             _date(person.expected_release_date),
             days_left,
             person.essential_done if person.essential_total else "",
             person.essential_total or "",
-            _cell(person.next_due_label or ""),
+            safe_cell(person.next_due_label or ""),
             _date(person.next_due_date),
             person.late_count,
             _date(person.last_contact_on) or "Jamais",
