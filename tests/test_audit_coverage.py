@@ -36,6 +36,7 @@ PEOPLE_LISTS = frozenset(
         "caseload:team",
         "entretiens:worklist",
         "entretiens:syntheses",
+        "imports:review",
     }
 )
 # Whose file a URL's object belongs to (see `world` in test_url_matrix.py).

@@ -171,9 +171,12 @@ def test_a_file_of_another_establishment_is_refused_with_a_message(
     client.force_login(manager_lyon)
     response = upload(client, csv_file(person(1)))
     assert response.status_code == 302
-    assert response["Location"] == reverse("imports:list")
     run = ImportRun.objects.get()
     assert run.status == RunStatus.REFUSED
+    # Its sender finds it again in the history, with the reason, and nobody else does.
+    assert response["Location"] == reverse("imports:run", args=[run.pk])
+    assert run.pk in [r.pk for r in ImportRun.objects.visible_to(manager_lyon)]
+    assert not ImportRun.objects.visible_to(UserFactory(manager=True, establishments=[lyon]))
     page = client.get(response["Location"]).content.decode()
     assert "Le fichier a été refusé" in page
     assert "ne fait pas partie de vos" in page
@@ -445,5 +448,5 @@ def test_the_run_page_costs_the_same_whatever_the_rows(
 
 
 # Session, user, second factor, the user's establishments, then the page's own queries.
-HISTORY_QUERIES = 6
-RUN_PAGE_QUERIES = 9
+HISTORY_QUERIES = 7
+RUN_PAGE_QUERIES = 10

@@ -19,7 +19,16 @@ from django.utils import timezone
 from entretiens.choices import SynthesisStatus
 from entretiens.models import Synthesis
 from insertion.establishments.models import RecipientRole, SynthesisRecipient
-from insertion.imports.models import FileKind, ImportRun, RunSource, RunStatus
+from insertion.imports.models import (
+    Divergence,
+    FileKind,
+    ImportRow,
+    ImportRun,
+    RowEvent,
+    RowStatus,
+    RunSource,
+    RunStatus,
+)
 from insertion.person.services import release_date_change
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
@@ -98,6 +107,9 @@ MATRIX = {
     "imports:apply": Route(frozenset({"manager"}), method="post", target="import_run"),
     "imports:cancel": Route(frozenset({"manager"}), target="import_run"),
     "imports:rejected": Route(frozenset({"manager"}), target="import_run"),
+    "imports:review": Route(frozenset({"manager"})),
+    "imports:review_row": Route(frozenset({"manager"}), target="import_row"),
+    "imports:review_divergence": Route(frozenset({"manager"}), target="divergence"),
 }
 
 # How each kind of object goes into its URL.
@@ -112,6 +124,8 @@ KWARGS = {
     "validated": lambda w: {"pk": w["validated"].pk},
     "draft": lambda w: {"pk": w["draft"].pk},
     "import_run": lambda w: {"pk": w["import_run"].pk},
+    "import_row": lambda w: {"pk": w["import_row"].pk},
+    "divergence": lambda w: {"pk": w["divergence"].pk},
 }
 # Not ours: Django's back-office (its own checks) and the favicon redirect (public, no data).
 OUTSIDE = {"admin"}
@@ -163,10 +177,24 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         filename="presents.csv",
         sha256="1" * 64,
     )
+    # The review queue's items: a departure held for a decision, a divergence.
+    leaving = DetaineeFactory(establishment=fresnes, national_id="GEN0000099")
+    import_row = ImportRow.objects.create(
+        run=import_run,
+        event=RowEvent.DEPARTURE,
+        status=RowStatus.HELD,
+        national_id="GEN0000099",
+        detainee=leaving,
+    )
+    divergence = Divergence.objects.create(
+        detainee=leaving, run=import_run, field="dlp", source_value="2027-01-01"
+    )
     return {
         "fresnes": fresnes,
         "lyon": lyon,
         "import_run": import_run,
+        "import_row": import_row,
+        "divergence": divergence,
         "person": person,
         "milestone": person.release_plan.milestones.order_by("position").first(),
         "alert": ReleaseAlert.objects.get(detainee=person),

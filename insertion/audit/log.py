@@ -50,6 +50,8 @@ class Action:
     IMPORT_APPLY = "import.application"
     IMPORT_CANCEL = "import.abandon"
     IMPORT_REPORT = "import.rapport"
+    IMPORT_REVIEW_READ = "import.examen"
+    IMPORT_REVIEW = "import.decision"
     REFUSED = "tentative.refusee"
 
 

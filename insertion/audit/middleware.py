@@ -14,7 +14,11 @@ from insertion.core.text import parse_id
 
 # The application's URLs whose POSTs change a person's file; `pk` names the person in "person".
 PERSONAL_DATA_NAMESPACES = {"person", "entretiens"}
-PERSONAL_DATA_URL_NAMES = {"caseload:reassign"}
+PERSONAL_DATA_URL_NAMES = {
+    "caseload:reassign",
+    "imports:review_row",
+    "imports:review_divergence",
+}
 
 
 def _target(match) -> dict | None:

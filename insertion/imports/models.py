@@ -43,7 +43,13 @@ class RunStatus(models.TextChoices):
 
 class RunQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RunQuerySet":
-        return scoped_to_establishments(self, user, "establishment_id")
+        """The runs of the user's establishments, and the files they sent themselves that were
+        refused before any establishment could be read from them (an unknown code, a file that
+        cannot be opened): their sender finds them in the history with the reason."""
+        scoped = scoped_to_establishments(self, user, "establishment_id")
+        if not user.is_authenticated or user.is_superuser:
+            return scoped
+        return scoped | self.filter(establishment__isnull=True, created_by=user)
 
 
 class ImportRun(models.Model):
@@ -136,6 +142,19 @@ class RowStatus(models.TextChoices):
     HELD = "held", "En attente de décision"
 
 
+class RowDecision(models.TextChoices):
+    """What a manager or an administrator decided on a held row (insertion/imports/review.py)."""
+
+    LINK = "link", "Même personne : rattachée à la fiche existante"
+    NEW_PERSON = "new_person", "Personne différente : nouvelle fiche"
+    TAKE_IDENTITY = "take_identity", "Identité de l'extraction reprise"
+    RELEASE = "release", "Libération confirmée"
+    TRANSFER = "transfer", "Transfert confirmé"
+    STILL_PRESENT = "still_present", "Personne toujours présente"
+    DISMISSED = "dismissed", "Ligne écartée"
+    SUPERSEDED = "superseded", "Tranchée sur une extraction plus récente"
+
+
 class ImportRow(models.Model):
     """One planned effect: a line of the file, or a departure the snapshot implies (no line)."""
 
@@ -156,12 +175,40 @@ class ImportRow(models.Model):
     raw = models.JSONField("cellules du fichier", default=dict, blank=True)
     message = models.TextField("résultat", blank=True)
     applied_at = models.DateTimeField("appliquée le", null=True, blank=True)
+    # The decision on a held row, who took it and when (empty for the rows nobody had to
+    # decide). `db_default`: the planning stores rows by COPY, naming its own columns only.
+    decision = models.CharField(
+        "décision",
+        max_length=14,
+        choices=RowDecision.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
 
     class Meta:
         ordering = ["run", "line", "pk"]
         verbose_name = "ligne d'import"
         verbose_name_plural = "lignes d'import"
-        indexes = [models.Index(fields=["run", "status", "line"], name="import_row_run_status_idx")]
+        indexes = [
+            models.Index(fields=["run", "status", "line"], name="import_row_run_status_idx"),
+            # The review queue: the few rows waiting for a decision, and the newer row of the
+            # same person and event that supersedes one (insertion/imports/review.py).
+            models.Index(
+                fields=["national_id", "event"],
+                condition=Q(status="held"),
+                name="import_row_held_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.run_id} · ligne {self.line or '—'} · {self.get_event_display()}"
