@@ -14,13 +14,18 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/insertion_bench
 # The Redis database of the synthesis delivery measure, flushed before and after.
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
+# The import measures' own database, emptied at each run: their 190 establishments and 85,000
+# people never mix with the national data set above. Their stored files go under bench-output/.
+BENCH_IMPORT_DB ?= insertion_bench_import
+BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_IMPORT_DB)
 
-.PHONY: help install system-deps pdf-deps services run test bench lint format clean
+.PHONY: help install system-deps pdf-deps services run test bench bench-import lint format clean
 
 help:
 	@echo "make run      – installe, migre, charge la démo et lance l'application"
 	@echo "make test     – installe ce qu'il faut et lance toute la suite (PostgreSQL et Redis locaux)"
-	@echo "make bench    – temps des pages, rendu et envoi des synthèses, sur le jeu de données national"
+	@echo "make bench    – temps des pages, rendu et envoi des synthèses, sur le jeu de données national,"
+	@echo "                puis imports d'une extraction nationale (make bench-import seul)"
 	@echo "make lint     – ruff, contrat des dépendances (import-linter), djlint, migrations à jour"
 	@echo "make install  – environnement virtuel avec les dépendances d'exécution et de test"
 
@@ -97,7 +102,8 @@ test: install system-deps services
 
 # Loads the national data set once (three to five minutes on two cores), then measures with DEBUG
 # off, saying on stderr what it measures and since when. The synthesis delivery is measured with
-# a worker of 1 then 2 processes, each started with its own SMTP server (Redis needed).
+# a worker of 1 then 2 processes, each started with its own SMTP server (Redis needed). Then the
+# import measures (bench-import below).
 bench: install services pdf-deps
 	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'insertion_bench'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres insertion_bench
@@ -108,6 +114,24 @@ bench: install services pdf-deps
 	  DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
 	  DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	  $(BIN)/python manage.py bench $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory bench-import
+
+# The import measures of issue 13 (insertion/bench/imports.py): 190 « présents à date » files,
+# 85,000 fictional people, generated in a temporary folder, previewed then applied in-process
+# (import_snapshot_85k: preview_s, apply_s, peak_mb = peak RSS, queries per row), then the same
+# people extracted a day later (import_no_change). In their own database, created if missing,
+# migrated and emptied (flush) at each run, so that running it again measures the same thing.
+# BENCH_IMPORT_ARGS="--processes 2" applies with two processes; about ten minutes on two cores.
+bench-import: install services
+	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_IMPORT_DB)'" \
+	  | grep -q 1 || createdb -h 127.0.0.1 -U postgres $(BENCH_IMPORT_DB)
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py flush --noinput
+	rm -rf bench-output/import-files
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) PRIVATE_MEDIA_ROOT=$(CURDIR)/bench-output/import-files \
+	  DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
+	  DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
+	  $(BIN)/python manage.py bench_import $(BENCH_IMPORT_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
