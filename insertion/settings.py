@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.imports.tasks.import_drop_folder",
         "schedule": 300.0,
     },
+    # Deletes the extraction files and the cells of the runs closed IMPORT_FILE_RETENTION_DAYS ago.
+    "imports-retention": {
+        "task": "insertion.imports.tasks.purge_import_retention",
+        "schedule": 24 * 3600.0,
+    },
     # Re-enqueues the imports left « en cours » by a dead worker or a lost message.
     "imports-resume-stalled": {
         "task": "insertion.imports.tasks.resume_stalled_imports",
@@ -338,6 +343,9 @@ IMPORT_MAX_CLOSING_SHARE = env_int("IMPORT_MAX_CLOSING_PERCENT", 10) / 100
 # A folder where the extraction files are dropped (by a transfer from the national system);
 # the beat job `imports-drop-folder` takes them. Empty: no pickup.
 IMPORT_DROP_DIR = env_str("IMPORT_DROP_DIR") or ""
+# The stored extraction files and the cells their rows kept are erased this long after the run
+# closed (insertion/imports/retention.py); the run's counts and results stay.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 90, minimum=1)
 # An import « en cours » that applied no row for this long is asked for again (dead worker).
 IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)
 # Its synthesis must reach the prison teams this many calendar days after validation.

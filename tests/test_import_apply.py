@@ -28,7 +28,11 @@ from insertion.imports.models import (
     RunStatus,
 )
 from insertion.imports.runs import receive_file
-from insertion.imports.tasks import apply_import_run, resume_stalled_imports
+from insertion.imports.tasks import (
+    apply_import_run,
+    purge_import_retention,
+    resume_stalled_imports,
+)
 from insertion.person.retention import retention_purge
 from insertion.person.services import release_date_change
 from tests.factories import DetaineeFactory, SentenceArrangementFactory
@@ -463,3 +467,34 @@ def test_a_run_left_applying_by_a_dead_worker_is_asked_for_again_by_the_sweep(
         == 3
     )
     assert resume_stalled_imports() == 0  # applied: nothing to resume any more
+
+
+def test_the_files_and_cells_of_runs_closed_long_ago_are_erased_the_results_stay(
+    receive, fresnes, settings
+):
+    settings.IMPORT_FILE_RETENTION_DAYS = 90
+    old = snapshot(receive, person(1), "GEN9;;;;;;FRE;01/12/2026 06:00;;;;;;")
+    apply_run(run=old)
+    later = "02/12/2026 06:00"
+    recent = snapshot(receive, person(1, at=later), person(2, at=later))
+    apply_run(run=recent)
+    ImportRun.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - datetime.timedelta(days=91)
+    )
+    old.refresh_from_db()
+    assert old.file and old.file.storage.exists(old.file.name)
+    stored = old.file.name
+
+    assert purge_import_retention() == {"files": 1, "rows": 2}
+
+    old.refresh_from_db()
+    assert not old.file and not old.file.storage.exists(stored)
+    assert not old.rows.exclude(values={}, raw={}, national_id="").exists()
+    # What was done stays said: the counts, the events, the results.
+    assert old.counts == {"arrival": 1, "error": 1}
+    assert old.rows.filter(status=RowStatus.REJECTED).count() == 1
+    # A recent run keeps its file and its cells; the people keep what was applied.
+    recent.refresh_from_db()
+    assert recent.file and recent.rows.exclude(values={}).count() == 2
+    assert Detainee.objects.filter(national_id="GEN0000001").exists()
+    assert purge_import_retention() == {"files": 0, "rows": 0}

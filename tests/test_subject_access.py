@@ -41,6 +41,10 @@ def export(client, *people):
 
 
 def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
+    # What the import of the national extraction keeps of the person is theirs to read too.
+    type(person).objects.filter(pk=person.pk).update(
+        national_id="GEN0012345", usage_name="Martin", source_values={"dlp": "2027-06-15"}
+    )
     client.force_login(superuser)
     response = export(client, person)
     assert response["Content-Type"] == "application/zip"
@@ -48,6 +52,9 @@ def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     data = json.loads(archive.read("donnees.json"))
     assert data["personne"]["nom"] == "Lefèvre"
+    assert data["personne"]["identifiant_national"] == "GEN0012345"
+    assert data["personne"]["nom_d_usage"] == "Martin"
+    assert data["personne"]["valeurs_de_l_extraction"] == {"dlp": "2027-06-15"}
     assert data["contacts"][0]["objet"] == "Point sur l'hébergement"
     assert len(data["plan_de_sortie"]["jalons"]) > 10
     assert data["entretiens"][0]["versions"][0]["numero"] == 1
@@ -56,6 +63,7 @@ def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "LEFÈVRE Hélène" in text and "Point sur l'hébergement" in text
     assert "Date de naissance" in text and "date_de_naissance" not in text
+    assert "GEN0012345" in text and "Nom d'usage" in text
     assert "page 1 /" in text
     line = AccessLog.objects.get(action="personne.export_droit_acces")
     assert (line.user, line.detainee_id) == (superuser, person.pk)

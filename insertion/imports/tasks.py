@@ -21,6 +21,7 @@ from django.utils import timezone
 from insertion.imports.applying import ClosingNotConfirmed, apply_run, closing_needs_confirmation
 from insertion.imports.models import ImportRun, RunSource, RunStatus
 from insertion.imports.pickup import drop_folder_files, file_away, pick_up
+from insertion.imports.retention import purge_import_files
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +90,11 @@ def resume_stalled_imports() -> int:
         apply_import_run.delay(run_id, user_id)
         resumed += 1
     return resumed
+
+
+@shared_task(ignore_result=True)
+def purge_import_retention() -> dict:
+    """Beat, daily: the files and cells of the runs closed for IMPORT_FILE_RETENTION_DAYS."""
+    purged = purge_import_files()
+    logger.info("Imports : %s fichiers et %s lignes effacés.", purged["files"], purged["rows"])
+    return purged

@@ -39,6 +39,10 @@ def subject_access_data(detainee: Detainee) -> dict:
         "personne": {
             "nom": detainee.last_name,
             "prenom": detainee.first_name,
+            "nom_d_usage": detainee.usage_name,
+            "identifiant_national": detainee.national_id,
+            # What the last extraction of the prison information system said of the person.
+            "valeurs_de_l_extraction": detainee.source_values,
             "date_de_naissance": _date(detainee.birth_date),
             "sexe": detainee.get_sex_display(),
             "etablissement": detainee.establishment.name,
@@ -174,6 +178,12 @@ def subject_access_zip(detainee: Detainee) -> tuple[str, bytes]:
 LABELS = {
     "nom": "Nom",
     "prenom": "Prénom",
+    "nom_d_usage": "Nom d'usage",
+    "identifiant_national": "Identifiant national (système d'information pénitentiaire)",
+    "valeurs_de_l_extraction": "Valeurs de la dernière extraction",
+    "numero_ecrou": "N° d'écrou",
+    "nom_usage": "Nom d'usage",
+    "categorie_infraction": "Catégorie d'infraction",
     "date_de_naissance": "Date de naissance",
     "sexe": "Sexe",
     "etablissement": "Établissement",
