@@ -278,6 +278,22 @@ def test_an_impossible_date_is_a_row_error_and_the_other_rows_go_on(tmp_path):
     assert wrong.raw["date_naissance"] == "31/02/2026"
 
 
+def test_a_repeated_date_is_read_the_same_on_every_row_right_or_wrong(tmp_path):
+    # Dates and choices are parsed once per reading and remembered: each row still gets its
+    # own value or its own error, and a workbook's typed cell is not taken for its text.
+    rows = [
+        person(1, date_naissance="31/02/2026"),
+        person(2, date_naissance="12/03/1990"),
+        person(3, date_naissance="31/02/2026"),
+        person(4, date_naissance="12/03/1990"),
+    ]
+    read_rows = list(read(write_csv(tmp_path, grid(rows))).rows())
+    assert [bool(row.errors) for row in read_rows] == [True, False, True, False]
+    assert read_rows[2].errors == read_rows[0].errors
+    assert read_rows[1].values["date_naissance"] == datetime.date(1990, 3, 12)
+    assert read_rows[3].values["date_naissance"] == datetime.date(1990, 3, 12)
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [

@@ -10,7 +10,10 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from insertion.imports.contract import (
+    CHOICE,
     COLUMNS,
+    DATE,
+    DATETIME,
     HEADER_INDEX,
     KIND_LABELS,
     MOVEMENT_NEEDS,
@@ -38,6 +41,12 @@ from insertion.imports.reading.files import (
     sniff_delimiter,
     xlsx_records,
 )
+
+# The kinds of cell whose values repeat across rows (dates, choices): parsed once per reading,
+# up to this many distinct cells kept (the memory stays bounded whatever the file).
+REPEATED_KINDS = (CHOICE, DATE, DATETIME)
+PARSED_KEPT = 20_000
+_NOTHING = object()
 
 # The key of `SourceRow.errors` for what concerns the whole row (a duplicate), not one cell.
 ROW = "ligne"
@@ -115,18 +124,29 @@ class Extraction:
     def rows(self) -> Iterator[SourceRow]:
         """The data rows, parsed and checked one by one (re-reads the file at each call)."""
         duplicates: dict[object, int] = {}
+        parsed: dict[tuple, tuple] = {}
         for line, cells in self._data_records(self._records()):
-            row = self._parse(line, cells)
+            if len(parsed) > PARSED_KEPT:
+                parsed.clear()
+            row = self._parse(line, cells, parsed)
             if self.kind == MOVEMENTS:
                 _check_movement(row)
             _check_duplicate(self.kind, row, duplicates)
             yield row
 
-    def _parse(self, line: int, cells: list) -> SourceRow:
+    def _parse(self, line: int, cells: list, parsed: dict[tuple, tuple]) -> SourceRow:
+        """`parsed` remembers the dates and choices already read: the same extraction date,
+        status or DLP comes back on many rows, and each is parsed once (values are immutable)."""
         row = SourceRow(line=line, values={})
         for position, column in self._positions:
             cell = cells[position] if position < len(cells) else None
-            value, error = parse_cell(column, cell)
+            if column.kind in REPEATED_KINDS:
+                key = (position, type(cell), cell)
+                if key not in parsed:
+                    parsed[key] = parse_cell(column, cell)
+                value, error = parsed[key]
+            else:
+                value, error = parse_cell(column, cell)
             row.values[column.name] = value
             row.raw[column.name] = cell_text(cell)
             if error:
@@ -233,11 +253,17 @@ def _first_pass(extraction: Extraction, records: Iterator[tuple[int, list]]) -> 
     columns = [(p, c) for p, c in extraction._positions if c.name in _FILE_VALUES]
     first_line = None
     first: dict[str, tuple[object, str]] = {}
+    previous: dict[str, object] = {}
+    parsed: dict[str, tuple] = {}
     for line, cells in extraction._data_records(records):
         extraction.row_count += 1
         for position, column in columns:
             cell = cells[position] if position < len(cells) else None
-            value, error = parse_cell(column, cell)
+            seen = (type(cell), cell)
+            if seen != previous.get(column.name, _NOTHING):  # most rows repeat the first
+                previous[column.name] = seen
+                parsed[column.name] = parse_cell(column, cell)
+            value, error = parsed[column.name]
             named, different = _FILE_VALUES[column.name]
             if first_line is None:
                 if error:
