@@ -41,6 +41,25 @@ def interview_owed_for_stay(*, incarceration) -> Interview | None:
     return interview
 
 
+def interviews_owed_for_first_stays(*, incarcerations) -> list[Interview]:
+    """`interview_owed_for_stay` for the first stays of people just created together (a batched
+    arrival): such a person has no interview at all, so the only rule left is the
+    establishment's rollout date, and the interviews are written in one insert."""
+    owed = [
+        Interview(
+            detainee_id=stay.detainee_id,
+            incarceration=stay,
+            establishment=stay.establishment,
+            arrival_date=stay.arrival_date,
+            due_date=interview_due_date(stay.arrival_date),
+        )
+        for stay in incarcerations
+        if stay.establishment.interview_rollout_date is not None
+        and stay.arrival_date >= stay.establishment.interview_rollout_date
+    ]
+    return Interview.objects.bulk_create(owed)
+
+
 def interview_close_for_departure(*, detainee, reason: str, on_date: datetime.date) -> int:
     """A person leaving the establishment (transfer, release) before their interview: it is
     recorded as not done for that reason; what was typed in a draft is kept."""

@@ -7,9 +7,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from entretiens.models import Interview
+from entretiens.owed import interview_due_date
 from insertion.detainees.models import (
     Detainee,
     ReleaseDateChange,
@@ -181,6 +184,8 @@ def test_a_dlp_change_goes_through_the_service(receive, fresnes):
     change = detainee.release_date_changes.latest("pk")
     assert change.previous_date == datetime.date(2027, 6, 15)
     assert change.reason == ReleaseDateChangeReason.EXTRACTION
+    # The report names the column as the contract does, in French.
+    assert run.rows.get().message == "Mis à jour : Date de libération prévisible (DLP)."
 
 
 def test_a_hand_correction_opens_a_divergence_instead_of_being_overwritten(
@@ -230,6 +235,65 @@ def test_the_same_identity_typed_by_hand_is_a_proposed_link_never_a_merge(receiv
     assert Detainee.objects.count() == 1
     typed.refresh_from_db()
     assert typed.national_id is None
+
+
+def test_arrivals_admitted_together_keep_every_rule_of_one_admission(receive, fresnes):
+    fresnes.interview_rollout_date = datetime.date(2026, 10, 1)
+    fresnes.save()
+    run = apply_run(
+        run=snapshot(
+            receive,
+            person(1),
+            person(2, dlp=""),
+            person(3, arrival="30/09/2026"),  # before the rollout: no interview owed
+        )
+    )
+    assert run.rows.filter(status=RowStatus.APPLIED).count() == 3
+    people = {p.national_id: p for p in Detainee.objects.all()}
+    first = people["GEN0000001"]
+    assert first.incarcerations.get().ecrou_number == "1A"
+    assert Detainee.objects.search("1A").get() == first  # the search text is written
+    interview = Interview.objects.get(detainee=first)
+    assert (interview.arrival_date, interview.due_date) == (
+        datetime.date(2026, 10, 1),
+        interview_due_date(datetime.date(2026, 10, 1)),
+    )
+    initial = ReleaseDateChange.objects.get(detainee=first)
+    assert (initial.reason, initial.previous_date, initial.new_date, initial.changed_on) == (
+        ReleaseDateChangeReason.INITIAL,
+        None,
+        datetime.date(2027, 6, 15),
+        datetime.date(2026, 10, 1),
+    )
+    assert not ReleaseDateChange.objects.filter(detainee=people["GEN0000002"]).exists()
+    assert not Interview.objects.filter(detainee=people["GEN0000003"]).exists()
+    assert set(run.rows.values_list("detainee__national_id", flat=True)) == set(people)
+
+
+def test_admitting_more_arrivals_costs_no_more_queries(receive, fresnes, lyon):
+    counts = []
+    for code, first, size in (("FRE", 1, 3), (lyon.code, 100, 30)):
+        run = snapshot(receive, *(person(n, code=code) for n in range(first, first + size)))
+        with CaptureQueriesContext(connection) as queries:
+            apply_run(run=run)
+        counts.append(len(queries))
+    assert Detainee.objects.count() == 33
+    assert counts[0] == counts[1]
+
+
+def test_a_person_created_between_preview_and_apply_rejects_only_their_row(receive, fresnes):
+    run = snapshot(receive, person(1), person(2), person(3))
+    DetaineeFactory(establishment=fresnes, national_id="GEN0000002", ecrou_number="77Z")
+    apply_run(run=run)
+    rows = {row.line: row for row in run.rows.all()}
+    assert rows[3].status == RowStatus.REJECTED and "doublon" in rows[3].message
+    assert rows[2].status == rows[4].status == RowStatus.APPLIED
+    assert set(Detainee.objects.values_list("national_id", flat=True)) == {
+        "GEN0000001",
+        "GEN0000002",
+        "GEN0000003",
+    }
+    assert Detainee.objects.filter(national_id="GEN0000002").get().ecrou_number == "77Z"
 
 
 def test_the_ecrou_alone_never_merges_two_people(receive, fresnes):

@@ -12,6 +12,11 @@ savepoint and rejected with their message; the others go on. One transaction per
 than per row spares a commit and the bookkeeping queries of every row (the rows are locked,
 marked and counted once per batch); the progress on the run page moves by batches.
 
+The arrivals of people the application does not know yet (the whole of a first snapshot) are
+admitted together, a batch at a time, by `detainees_admit_many` (the same rules, one insert per
+table): a batch costs the same queries whatever its number of arrivals. When the database
+refuses one of them, the batch's arrivals go one by one, so that only that row is rejected.
+
 Ownership: the import owns identity, stays, release dates and arrangements, nothing else
 (interviews, syntheses, plans, contacts are never written here). A value corrected by hand
 since the last import (it differs from `Detainee.source_values`) is not overwritten: a
@@ -19,6 +24,7 @@ divergence is opened for a manager or an administrator to decide.
 """
 
 import datetime
+from collections import Counter
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -40,7 +46,7 @@ from insertion.detainees.models import (
 )
 from insertion.detainees.services import arrangement_record
 from insertion.establishments.models import Establishment
-from insertion.imports.contract import SNAPSHOT
+from insertion.imports.contract import COLUMNS, SNAPSHOT
 from insertion.imports.models import (
     Divergence,
     DivergenceStatus,
@@ -56,13 +62,17 @@ from insertion.person.services import (
     detainee_readmit,
     detainee_release,
     detainee_transfer,
+    detainees_admit_many,
     release_date_change,
 )
 
-BATCH = 200
+# The French label of each column, for the messages of the report.
+COLUMN_LABELS = {column.name: column.label for kind in COLUMNS.values() for column in kind}
+BATCH = 1000
 # Rows per transaction: what a crash can lose (to apply again), and how long the people
-# written are locked, kept short.
-TRANSACTION_ROWS = 50
+# written are locked, kept short (a fraction of a second for arrivals admitted together, a
+# second or two for rows applied one by one).
+TRANSACTION_ROWS = 200
 
 
 class Batch:
@@ -194,26 +204,26 @@ def _update_owned(run, row, detainee: Detainee, *, skip=()) -> list[str]:
                 detainee=detainee,
                 new_date=new_date,
                 reason=row.values.get("motif_dlp") or ReleaseDateChangeReason.EXTRACTION,
-                changed_on=_event_date(run, row),
+                changed_on=event_date(run, row),
             )
-    _remember(detainee, row)
+    remember_source(detainee, row)
     return columns
 
 
-def _remember(detainee: Detainee, row: ImportRow) -> None:
+def remember_source(detainee: Detainee, row: ImportRow) -> None:
     Detainee.objects.filter(pk=detainee.pk).update(
         source_values={**detainee.source_values, **_source(row.values)}
     )
 
 
-def _event_date(run: ImportRun, row: ImportRow) -> datetime.date:
+def event_date(run: ImportRun, row: ImportRow) -> datetime.date:
     values = row.values
     if values.get("date_mouvement"):
         return _date(values["date_mouvement"])
     return timezone.localdate(run.extracted_at) if run.extracted_at else timezone.localdate()
 
 
-def _release_kind(detainee: Detainee, values: dict) -> str:
+def release_kind_for(detainee: Detainee, values: dict) -> str:
     """The file's kind of release, else the arrangement granted, else a dry release."""
     if values.get("type_sortie"):
         return values["type_sortie"]
@@ -228,10 +238,12 @@ def _release_kind(detainee: Detainee, values: dict) -> str:
     return ReleaseKind.DRY
 
 
-def _arrival(run: ImportRun, row: ImportRow, by, batch: Batch) -> str:
+def _admission(run: ImportRun, row: ImportRow, by) -> dict:
+    """The arguments of `detainee_admit` for the arrival of a person the application does
+    not know yet."""
     values = row.values
-    arrival_date = _date(values.get("date_arrivee")) or _event_date(run, row)
-    common = {
+    arrival_date = _date(values.get("date_arrivee")) or event_date(run, row)
+    return {
         "establishment": run.establishment,
         "ecrou_number": values["numero_ecrou"],
         "arrival_date": arrival_date,
@@ -239,35 +251,99 @@ def _arrival(run: ImportRun, row: ImportRow, by, batch: Batch) -> str:
         "offence_category": values["categorie_infraction"],
         "expected_release_date": _date(values.get("dlp")),
         "by": by,
+        "last_name": values["nom"],
+        "first_name": values["prenom"],
+        "usage_name": values.get("nom_usage") or "",
+        "birth_date": _date(values["date_naissance"]),
+        "sex": values["sexe"],
+        "custody_start": _date(values.get("date_ecrou_initial")) or arrival_date,
+        "national_id": row.national_id,
+        "source_values": _source(values),
     }
-    custody_start = _date(values.get("date_ecrou_initial")) or arrival_date
+
+
+ADMITTED = "Personne créée, entretien dû selon la date de déploiement."
+
+
+def _arrival(run: ImportRun, row: ImportRow, by, batch: Batch) -> str:
+    values = row.values
     if values["numero_ecrou"] in batch.taken_ecrous:
         raise ValidationError(
             f"Le n° d'écrou {values['numero_ecrou']} a déjà servi dans l'établissement pour "
             "un autre séjour : rien n'est fusionné, vérifiez l'extraction."
         )
+    admission = _admission(run, row, by)
     if row.detainee_id is None:
-        row.detainee = detainee_admit(
-            **common,
-            last_name=values["nom"],
-            first_name=values["prenom"],
-            usage_name=values.get("nom_usage") or "",
-            birth_date=_date(values["date_naissance"]),
-            sex=values["sexe"],
-            custody_start=custody_start,
-            national_id=row.national_id,
-            source_values=_source(values),
-        )
-        return "Personne créée, entretien dû selon la date de déploiement."
+        row.detainee = detainee_admit(**admission)
+        return ADMITTED
     detainee = Detainee.objects.get(pk=row.detainee_id)
-    detainee_readmit(detainee=detainee, custody_start=custody_start, **common)
-    _remember(detainee, row)
+    detainee_readmit(
+        detainee=detainee,
+        **{key: admission[key] for key in READMISSION_ARGUMENTS},
+    )
+    remember_source(detainee, row)
     return "Nouvelle incarcération enregistrée."
+
+
+READMISSION_ARGUMENTS = (
+    "establishment",
+    "ecrou_number",
+    "arrival_date",
+    "custody_start",
+    "legal_status",
+    "offence_category",
+    "expected_release_date",
+    "by",
+)
+
+
+def _new_arrivals(rows: list[ImportRow], batch: Batch) -> list[ImportRow]:
+    """The rows of the batch that admit a new person and that nothing else in the batch can
+    contradict: their écrou is not taken and no other row of the batch names their écrou or
+    their identifier. Admitted together, they end as they would have one by one."""
+    ecrous = Counter(
+        row.values.get("numero_ecrou")
+        for row in rows
+        if row.event in (RowEvent.ARRIVAL, RowEvent.TRANSFER_IN)
+    )
+    national_ids = Counter(row.national_id for row in rows if row.national_id)
+    return [
+        row
+        for row in rows
+        if row.event == RowEvent.ARRIVAL
+        and row.detainee_id is None
+        and row.national_id
+        and national_ids[row.national_id] == 1
+        and ecrous[row.values.get("numero_ecrou")] == 1
+        and row.values.get("numero_ecrou") not in batch.taken_ecrous
+    ]
+
+
+def _admit_together(run: ImportRun, rows: list[ImportRow], by, batch: Batch) -> set[int]:
+    """Admit the batch's new people in one go (`detainees_admit_many`); the rows done. When
+    the database refuses one of them, none is admitted here and each row goes its own way,
+    so that only the faulty one is rejected, with its reason."""
+    arrivals = _new_arrivals(rows, batch)
+    if len(arrivals) < 2:
+        return set()
+    try:
+        with transaction.atomic():
+            people = detainees_admit_many([_admission(run, row, by) for row in arrivals])
+    except (IntegrityError, ValidationError):
+        return set()
+    now = timezone.now()
+    for row, person in zip(arrivals, people, strict=True):
+        row.detainee = person
+        row.status = RowStatus.APPLIED
+        row.message = ADMITTED
+        row.applied_at = now
+        batch.applied(row)
+    return {row.pk for row in arrivals}
 
 
 def _transfer(run: ImportRun, row: ImportRow, detainee: Detainee, to_establishment) -> str:
     values = row.values
-    on_date = _date(values.get("date_arrivee")) or _event_date(run, row)
+    on_date = _date(values.get("date_arrivee")) or event_date(run, row)
     detainee_transfer(
         detainee=detainee,
         to_establishment=to_establishment,
@@ -297,15 +373,15 @@ def _apply_effect(run: ImportRun, row: ImportRow, by, batch: Batch) -> str:
             raise ValidationError(f"Établissement de destination inconnu : « {code} ».")
         return _transfer(run, row, detainee, destination)
     if event in (RowEvent.RELEASE, RowEvent.DEPARTURE):
-        kind = _release_kind(detainee, values)
-        detainee_release(detainee=detainee, on_date=_event_date(run, row), kind=kind, by=by)
+        kind = release_kind_for(detainee, values)
+        detainee_release(detainee=detainee, on_date=event_date(run, row), kind=kind, by=by)
         return f"Libération enregistrée ({ReleaseKind(kind).label})."
     if event == RowEvent.ARRANGEMENT:
         arrangement_record(
             detainee=detainee,
             kind=values["type_amenagement"],
             status=values["statut_amenagement"],
-            requested_on=_date(values.get("date_demande")) or _event_date(run, row),
+            requested_on=_date(values.get("date_demande")) or event_date(run, row),
             decided_on=_date(values.get("date_decision")),
             start_date=_date(values.get("date_debut")),
         )
@@ -313,26 +389,37 @@ def _apply_effect(run: ImportRun, row: ImportRow, by, batch: Batch) -> str:
     columns = _update_owned(run, row, detainee)  # RELEASE_DATE, IDENTITY
     if not columns:
         return "Rien à écrire : une correction locale est à examiner."
-    return "Mis à jour : " + ", ".join(columns) + "."
+    return (
+        "Mis à jour : " + ", ".join(COLUMN_LABELS.get(column, column) for column in columns) + "."
+    )
 
 
 def apply_rows(run: ImportRun, row_pks: list[int], *, by=None) -> list[ImportRow]:
-    """Apply these rows of the run in one transaction, each in a savepoint of its own (its
-    effects and its result stand or fall together); the rows still pending and not held by
-    another worker, in line order. Returns the rows applied or rejected here."""
+    """Apply these rows of the run in one transaction: the rows still pending and not held by
+    another worker, locked here (`apply_locked_rows`). Returns the rows applied or rejected."""
     with transaction.atomic():
         rows = list(
             ImportRow.objects.select_for_update(skip_locked=True)
             .filter(pk__in=row_pks, status=RowStatus.PENDING)
             .order_by(F("line").asc(nulls_last=True), "pk")
         )
-        if not rows:
-            return []
-        batch = Batch(run, rows)
-        for row in rows:
+        return apply_locked_rows(run, rows, by=by)
+
+
+def apply_locked_rows(run: ImportRun, rows: list[ImportRow], *, by=None) -> list[ImportRow]:
+    """Apply pending rows that the caller's transaction holds locked (the apply above, or a
+    decision of the review queue on its row), inside that transaction, in their order, each
+    in a savepoint of its own (its effects and its result stand or fall together); mark them
+    and count them on the run."""
+    if not rows:
+        return []
+    batch = Batch(run, rows)
+    admitted = _admit_together(run, rows, by, batch)
+    for row in rows:
+        if row.pk not in admitted:
             _apply_one(run, row, by, batch)
-        _mark_done(rows)
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(rows))
+    _mark_done(rows)
+    ImportRun.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(rows))
     return rows
 
 

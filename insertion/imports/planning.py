@@ -20,6 +20,7 @@ new, and what it says is kept once, in `values`.
 
 import dataclasses
 import datetime
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -85,8 +86,12 @@ KNOWN_FIELDS = (
 )
 
 
+# Names come back on many rows (and on every extraction): each is folded once per process.
+_folded_name = functools.lru_cache(maxsize=50_000)(normalize_search)
+
+
 def identity_key(last_name: str, first_name: str, birth_date) -> tuple:
-    return (normalize_search(last_name or ""), normalize_search(first_name or ""), birth_date)
+    return (_folded_name(last_name or ""), _folded_name(first_name or ""), birth_date)
 
 
 def chunked(rows: Iterable, size: int) -> Iterator[list]:
@@ -206,7 +211,26 @@ def _match(chunk: list) -> tuple[dict[str, Known], dict[tuple, list[Known]]]:
     return by_id, by_identity
 
 
-def _planned_row(run: ImportRun, row, by_id, by_identity) -> ImportRow:
+@dataclasses.dataclass(slots=True)
+class PlannedRow:
+    """A row of the preview as `store_rows` writes it: the fields of `ImportRow` it fills,
+    without a model instance per line (a snapshot has thousands)."""
+
+    run_id: int
+    line: int | None
+    event: str
+    status: str
+    national_id: str
+    detainee_id: int | None
+    values: dict
+    raw: dict
+    message: str
+
+    def as_model(self) -> ImportRow:
+        return ImportRow(**{name: getattr(self, name) for name in self.__slots__})
+
+
+def _planned_row(run: ImportRun, row, by_id, by_identity) -> PlannedRow:
     values = row.values
     national_id = str(values.get("identifiant_national") or "")
     if row.errors:
@@ -241,8 +265,8 @@ def _planned_row(run: ImportRun, row, by_id, by_identity) -> ImportRow:
         status = RowStatus.APPLIED
     else:
         status = RowStatus.PENDING
-    return ImportRow(
-        run=run,
+    return PlannedRow(
+        run_id=run.pk,
         line=row.line,
         event=planned.event,
         status=status,
@@ -254,17 +278,20 @@ def _planned_row(run: ImportRun, row, by_id, by_identity) -> ImportRow:
     )
 
 
-def _departure(run, pk, national_id, release_due, arrangement_granted, extracted_on) -> ImportRow:
+def _departure(run, pk, national_id, release_due, arrangement_granted, extracted_on) -> PlannedRow:
     """A person held here that the snapshot no longer lists. A release is inferred only when
     the DLP is reached or an arrangement was granted; otherwise the departure may be a transfer
     or an error of the extraction, and a person confirms it (a movements file says which)."""
     inferred = arrangement_granted or (release_due is not None and release_due <= extracted_on)
-    return ImportRow(
-        run=run,
+    return PlannedRow(
+        run_id=run.pk,
+        line=None,
         event=RowEvent.DEPARTURE,
         status=RowStatus.PENDING if inferred else RowStatus.HELD,
         national_id=national_id,
         detainee_id=pk,
+        values={},
+        raw={},
         message="Absente de l'extraction : libération à la DLP ou en aménagement de peine."
         if inferred
         else "Absente de l'extraction avant sa DLP : transfert ou libération, à confirmer.",
@@ -276,13 +303,13 @@ STORED_COLUMNS = ("run_id", "line", "event", "status", "national_id", "detainee_
 STORED_JSON = ("values", "raw")
 
 
-def store_rows(rows: list[ImportRow]) -> None:
+def store_rows(rows: list[PlannedRow]) -> None:
     """Insert planned rows: one COPY on PostgreSQL (bulk_create spends more time turning rows
     into SQL than the database takes to store them), `bulk_create` elsewhere."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_create(rows, batch_size=CHUNK)
+        ImportRow.objects.bulk_create([row.as_model() for row in rows], batch_size=CHUNK)
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in (*STORED_COLUMNS, *STORED_JSON, "message"))

@@ -23,7 +23,7 @@ Decisions: each one transaction that locks the row (and its run) first: a row de
 someone else meanwhile (two managers at once) is refused with a French message and nothing is
 done twice. Who decided and when are kept on the row (`decision`, `decided_by`, `decided_at`),
 on the divergence (`resolved_by`, `resolved_at`). Every effect goes through the import's own
-apply (applying.apply_row, hence the person services) or through the person services
+apply (applying.apply_locked_rows, hence the person services) or through the person services
 directly, never a bare overwrite of what they guard.
 
 When the effect happens: what the decision itself says (the identifier of a link, the
@@ -50,7 +50,12 @@ from django.utils.formats import date_format
 from insertion.core.scoping import scoped_to_establishments
 from insertion.detainees.models import Detainee, ReleaseDateChangeReason, ReleaseKind
 from insertion.establishments.models import Establishment
-from insertion.imports.applying import _event_date, _release_kind, _remember, apply_row
+from insertion.imports.applying import (
+    apply_locked_rows,
+    event_date,
+    release_kind_for,
+    remember_source,
+)
 from insertion.imports.models import (
     Divergence,
     DivergenceStatus,
@@ -290,9 +295,7 @@ def _effect(row: ImportRow, run: ImportRun, by) -> ImportRow:
     ImportRun.objects.filter(pk=run.pk).update(rows_total=F("rows_total") + 1)
     if run.status == RunStatus.PREVIEWED:
         return row
-    applied = apply_row(run, row.pk, by=by)
-    if applied is None:  # cannot happen while the row is locked here; said rather than assumed
-        raise ValidationError("La ligne n'a pas pu être appliquée : réessayez.")
+    (applied,) = apply_locked_rows(run, [row], by=by)  # the row is locked by `_claim`
     if applied.status != RowStatus.APPLIED:
         raise ValidationError(f"Rien n'a été enregistré : {applied.message}", code="refused")
     return applied
@@ -316,7 +319,7 @@ def _follow_plan(row: ImportRow, run: ImportRun, planned: Planned, by) -> Import
         if row.detainee_id is not None:
             # What the file says is now what the record holds: a later hand correction will
             # be told apart from it.
-            _remember(Detainee.objects.get(pk=row.detainee_id), row)
+            remember_source(Detainee.objects.get(pk=row.detainee_id), row)
         return row
     return _effect(row, run, by)
 
@@ -384,6 +387,13 @@ def row_take_identity(*, row: ImportRow, by) -> ImportRow:
                 "La fiche qui portait cet identifiant national a changé : rien n'a été fait. "
                 "Rechargez la liste.",
                 code="detainee",
+            )
+        if not Detainee.objects.visible_to(by).filter(pk=person.pk).exists():
+            raise ValidationError(
+                "Cet identifiant national est celui d'une personne suivie par un autre "
+                "établissement : seul un administrateur peut reprendre son identité. Écartez la "
+                "ligne, ou signalez-la à un administrateur.",
+                code="scope",
             )
         values = row.values
         person.last_name = values["nom"]
@@ -454,8 +464,8 @@ class DepartureDefaults:
 
 def departure_defaults(row: ImportRow) -> DepartureDefaults:
     detainee = row.detainee
-    kind = _release_kind(detainee, row.values or {}) if detainee else ReleaseKind.DRY
-    return DepartureDefaults(on_date=_event_date(row.run, row), kind=kind)
+    kind = release_kind_for(detainee, row.values or {}) if detainee else ReleaseKind.DRY
+    return DepartureDefaults(on_date=event_date(row.run, row), kind=kind)
 
 
 def _departure_person(row: ImportRow, on_date: datetime.date) -> Detainee:

@@ -8,7 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from entretiens.choices import NotDoneReason
-from entretiens.owed import interview_close_for_departure, interview_owed_for_stay
+from entretiens.owed import (
+    interview_close_for_departure,
+    interview_owed_for_stay,
+    interviews_owed_for_first_stays,
+)
 from insertion.detainees.models import (
     DepartureReason,
     Detainee,
@@ -90,6 +94,75 @@ def detainee_admit(
     if referent is not None:
         release_plan_create(detainee=detainee, by=by)
     return detainee
+
+
+@transaction.atomic
+def detainees_admit_many(admissions: list[dict]) -> list[Detainee]:
+    """`detainee_admit` for many new people at once (the first snapshot of an establishment
+    brings hundreds): each dict holds `detainee_admit`'s arguments, the same rules hold (the
+    stay, the interview owed after the rollout date, the initial DLP, the plan when a referent
+    is named), written with one insert per table for all. All or nothing: when a rule of the
+    database refuses one person (an écrou or an identifier already used), IntegrityError is
+    raised and nobody is admitted; the caller admits them one by one to tell which.
+    Returns the people in the order of `admissions`."""
+    people = []
+    for admission in admissions:
+        arrival_date = admission["arrival_date"]
+        person = Detainee(
+            establishment=admission["establishment"],
+            ecrou_number=admission["ecrou_number"],
+            last_name=admission["last_name"],
+            usage_name=admission.get("usage_name", ""),
+            first_name=admission["first_name"],
+            birth_date=admission["birth_date"],
+            sex=admission["sex"],
+            legal_status=admission["legal_status"],
+            offence_category=admission["offence_category"],
+            custody_start=admission.get("custody_start") or arrival_date,
+            arrival_date=arrival_date,
+            expected_release_date=admission.get("expected_release_date"),
+            referent=admission.get("referent"),
+            national_id=admission.get("national_id") or None,
+            source_values=admission.get("source_values") or {},
+        )
+        # bulk_create does not call save(), which builds the search text.
+        person.search_text = Detainee.build_search_text(
+            last_name=person.last_name,
+            first_name=person.first_name,
+            ecrou_number=person.ecrou_number,
+        )
+        people.append(person)
+    Detainee.objects.bulk_create(people)
+    stays = Incarceration.objects.bulk_create(
+        [
+            Incarceration(
+                detainee=person,
+                establishment=person.establishment,
+                ecrou_number=person.ecrou_number,
+                arrival_date=person.arrival_date,
+            )
+            for person in people
+        ]
+    )
+    interviews_owed_for_first_stays(incarcerations=stays)
+    ReleaseDateChange.objects.bulk_create(
+        [
+            ReleaseDateChange(
+                detainee=person,
+                changed_on=person.arrival_date,
+                previous_date=None,
+                new_date=person.expected_release_date,
+                reason=ReleaseDateChangeReason.INITIAL,
+                changed_by=admission.get("by"),
+            )
+            for person, admission in zip(people, admissions, strict=True)
+            if person.expected_release_date is not None
+        ]
+    )
+    for person, admission in zip(people, admissions, strict=True):
+        if person.referent_id is not None:
+            release_plan_create(detainee=person, by=admission.get("by"))
+    return people
 
 
 @transaction.atomic

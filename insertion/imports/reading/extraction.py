@@ -63,13 +63,18 @@ class SourceRow:
     differs from an empty cell). `values` holds parsed values: `datetime.date`, an aware
     `datetime.datetime` in the current time zone, a choice's value, or text stripped with inner
     spaces folded; an empty or wrong cell gives "" (None for a date). `errors` maps a column
-    (or `ROW`) to a French message. `raw` keeps the cells as written, for the rejected rows.
+    (or `ROW`) to a French message. `cells` keeps the cells as read and `raw` gives them as
+    written, for the rejected rows (made when asked: most rows never need it).
     """
 
     line: int
     values: dict[str, object]
     errors: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def raw(self) -> dict[str, str]:
+        return {name: cell_text(cell) for name, cell in self.cells.items()}
 
     @property
     def ok(self) -> bool:
@@ -148,7 +153,7 @@ class Extraction:
             else:
                 value, error = parse_cell(column, cell)
             row.values[column.name] = value
-            row.raw[column.name] = cell_text(cell)
+            row.cells[column.name] = cell
             if error:
                 row.errors[column.name] = error
         return row
