@@ -307,6 +307,10 @@ CONTENT_SECURITY_POLICY = {
 # Required fields carry the DSFR marker; optional ones are not labelled "(Optionnel)": the
 # interview form saves drafts with every field empty, and says which answers validation needs.
 DSFR_MARK_OPTIONAL_FIELDS = False
+# django-dsfr marks the texts of its components and of the flash messages safe unless told
+# otherwise: they quote what users typed and what files say, so they are escaped (what the
+# code builds with format_html stays safe).
+DSFR_CONTENT_IS_SAFE = False
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 
 # --- Logging ---------------------------------------------------------------------------

@@ -22,6 +22,22 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(settings, tmp_path):
+    """The files a test stores (received extractions, synthesis PDFs) go to its own temporary
+    folder, never to the checkout's private folder; a test may point them elsewhere."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **{
+            alias: {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": tmp_path / "private" / alias},
+            }
+            for alias in ("imports", "syntheses")
+        },
+    }
+
+
 class VerifiedClient(Client):
     """`force_login` as a real user is logged in: password and second factor (a confirmed TOTP
     device, verified in the session). Tests of the second factor itself log in through the

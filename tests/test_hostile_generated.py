@@ -342,8 +342,9 @@ def fingerprint(tables) -> list:
 
 
 def changed(before, after) -> list[str]:
-    pairs = zip(before, after, strict=True)
-    return [table for (table, digest), (_, other) in pairs if digest != other]
+    # Compared by table: a UNION ALL may return its parts in any order (a parallel append).
+    after = dict(after)
+    return sorted(table for table, digest in before if digest != after[table])
 
 
 def forms_of_the_page(client, url) -> list[Form]:

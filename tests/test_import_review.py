@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from entretiens.choices import InterviewStatus
 from entretiens.models import Interview
@@ -781,6 +782,127 @@ def test_a_decided_item_sends_back_to_the_queue(client, manager_fresnes, correct
     response = client.get(reverse("imports:review_divergence", args=[corrected.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:review")
+
+
+# --- Pages: a person of another establishment ---------------------------------------------------
+
+
+def _typed_in(establishment, ecrou: str) -> Detainee:
+    """A person typed by hand with the identity of the file's person 1, created on 3 May 2026."""
+    detainee = DetaineeFactory(
+        establishment=establishment,
+        last_name="Nom1",
+        first_name="Prénom",
+        birth_date=datetime.date(1990, 3, 12),
+        ecrou_number=ecrou,
+    )
+    created = timezone.make_aware(datetime.datetime(2026, 5, 3, 10, 0))
+    Detainee.objects.filter(pk=detainee.pk).update(created_at=created)
+    return detainee
+
+
+def _review_pages(client, row: ImportRow) -> list[str]:
+    url = reverse("imports:review_row", args=[row.pk])
+    pages = [client.get(reverse("imports:review")), client.get(url)]
+    pages.append(client.get(url, {"decision": RowDecision.LINK}))
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    return [page.content.decode() for page in pages]
+
+
+def test_a_proposed_link_to_another_prisons_person_shows_only_what_the_decision_needs(
+    client, receive, fresnes, lyon, manager_fresnes
+):
+    other = _typed_in(lyon, "LY-77812")
+    row = held(snapshot(receive, person(1)))
+    assert (row.event, row.detainee_id) == (RowEvent.LINK, other.pk)
+    client.force_login(manager_fresnes)
+    for content in _review_pages(client, row):
+        assert "LY-77812" not in content  # their n° d'écrou
+        assert "Lyon" not in content and escape(lyon.name) not in content  # their establishment
+        assert reverse("person:detail", args=[other.pk]) not in content
+        assert reverse("admin:detainees_detainee_change", args=[other.pk]) not in content
+        assert "Un autre établissement" in content
+        assert "3 mai 2026" in content  # when their record was created
+        assert "NOM1" in content and "12 mars 1990" in content  # the identity of the row
+        assert "Écrou n° 1A" in content  # the file's own écrou, in Fresnes
+        assert "Aucun (fiche saisie à la main)" in content
+        assert "Même personne : rattacher" in content or "Rattacher à cette fiche" in content
+
+
+def test_a_proposed_link_to_a_person_of_the_managers_prison_shows_their_record(
+    client, receive, fresnes, manager_fresnes
+):
+    own = _typed_in(fresnes, "FR-44551")
+    row = held(snapshot(receive, person(1)))
+    assert row.detainee_id == own.pk
+    client.force_login(manager_fresnes)
+    for content in _review_pages(client, row):
+        assert "FR-44551" in content
+        assert escape(fresnes.name) in content
+        assert reverse("person:detail", args=[own.pk]) in content
+        assert "Un autre établissement" not in content
+        assert "3 mai 2026" in content
+
+
+def test_a_manager_of_both_prisons_sees_the_other_prisons_record(client, receive, fresnes, lyon):
+    other = _typed_in(lyon, "LY-77812")
+    row = held(snapshot(receive, person(1)))
+    client.force_login(UserFactory(manager=True, establishments=[fresnes, lyon]))
+    for content in _review_pages(client, row):
+        assert "LY-77812" in content and escape(lyon.name) in content
+        assert reverse("person:detail", args=[other.pk]) in content
+
+
+def test_an_administrator_sees_the_other_prisons_record(client, receive, superuser, lyon, fresnes):
+    _typed_in(lyon, "LY-77812")
+    row = held(snapshot(receive, person(1)))
+    client.force_login(superuser)
+    for content in _review_pages(client, row):
+        assert "LY-77812" in content and escape(lyon.name) in content
+
+
+def test_a_conflict_with_another_prisons_person_shows_the_identity_in_question_only(
+    client, receive, fresnes, lyon, manager_fresnes
+):
+    other = DetaineeFactory(
+        establishment=lyon,
+        national_id="GEN0000001",
+        last_name="Nom1",
+        first_name="Prénom",
+        birth_date=datetime.date(1985, 7, 9),
+        ecrou_number="LY-90901",
+    )
+    row = held(snapshot(receive, person(1)))
+    assert (row.event, row.detainee_id) == (RowEvent.CONFLICT, other.pk)
+    client.force_login(manager_fresnes)
+    content = client.get(reverse("imports:review")).content.decode()
+    assert "9 juillet 1985" in content  # the birth date that differs: the question itself
+    assert "LY-90901" not in content and "Lyon" not in content
+    assert reverse("person:detail", args=[other.pk]) not in content
+    assert "Un autre établissement" in content
+    # Lyon's record is not Fresnes' to rewrite: the choice is not offered, and refused if asked.
+    assert "decision=take_identity" not in content
+    with pytest.raises(ValidationError, match="seul un administrateur"):
+        review.row_take_identity(row=row, by=manager_fresnes)
+    other.refresh_from_db()
+    assert (other.last_name, other.birth_date) == ("Nom1", datetime.date(1985, 7, 9))
+    row.refresh_from_db()
+    assert row.status == RowStatus.HELD and row.decision == ""
+
+
+def test_an_administrator_may_take_the_identity_of_another_prisons_person(
+    receive, fresnes, lyon, superuser
+):
+    other = DetaineeFactory(
+        establishment=lyon,
+        national_id="GEN0000001",
+        last_name="Nom1",
+        first_name="Prénom",
+        birth_date=datetime.date(1985, 7, 9),
+    )
+    review.row_take_identity(row=held(snapshot(receive, person(1))), by=superuser)
+    other.refresh_from_db()
+    assert other.birth_date == datetime.date(1990, 3, 12)
 
 
 # --- Query counts ------------------------------------------------------------------------------

@@ -134,12 +134,18 @@ def test_the_history_says_when_nothing_was_imported(client, manager_fresnes):
     assert 'accept=".csv,.xlsx"' in response.content.decode()
 
 
-def test_managers_find_the_imports_in_the_navigation(client, manager_fresnes):
-    client.force_login(manager_fresnes)
-    response = client.get(reverse("imports:list"))
-    assert {"label": "Imports", "url": reverse("imports:list"), "active": True} in response.context[
-        "nav_items"
+def test_managers_and_administrators_find_the_imports_in_the_navigation(
+    client, manager_fresnes, superuser
+):
+    entry = {"label": "Imports", "url": reverse("imports:list"), "active": True}
+    for user in (manager_fresnes, superuser):
+        client.force_login(user)
+        assert entry in client.get(reverse("imports:list")).context["nav_items"]
+    client.force_login(UserFactory(cpip=True))
+    labels = [
+        item["label"] for item in client.get(reverse("caseload:dashboard")).context["nav_items"]
     ]
+    assert "Imports" not in labels
 
 
 # --- Upload ---------------------------------------------------------------------------------
@@ -181,6 +187,19 @@ def test_a_file_of_another_establishment_is_refused_with_a_message(
     assert "Le fichier a été refusé" in page
     assert "ne fait pas partie de vos" in page
     assert AccessLog.objects.filter(action=Action.IMPORT_RUN, object_id=run.pk).exists()
+
+
+def test_what_a_refused_file_says_is_shown_as_text_never_as_markup(
+    client, manager_fresnes, fresnes
+):
+    client.force_login(manager_fresnes)
+    response = client.post(
+        reverse("imports:upload"), {"file": csv_file(person(1, code="<b>XX</b>"))}, follow=True
+    )
+    page = response.content.decode()
+    # The code is quoted (upper-cased) in the flash message and on the run page, as text.
+    assert page.count("&lt;B&gt;XX&lt;/B&gt;") == 2
+    assert "<B>XX</B>" not in page
 
 
 def test_a_refused_file_of_the_managers_establishment_shows_its_run_page(

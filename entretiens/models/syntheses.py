@@ -10,14 +10,16 @@ from django.utils import timezone
 from entretiens.choices import DeliveryStatus, SynthesisStatus
 from entretiens.models.interview import Interview, InterviewVersion
 from insertion.core.scoping import scoped_to_establishments
+from insertion.core.storage import StorageByAlias
+
+SYNTHESIS_STORAGE = StorageByAlias("syntheses")
 
 
-def synthesis_storage():
+def synthesis_storage() -> StorageByAlias:
     """Private storage of the PDFs: never under a public URL, served by a view that checks
-    access (settings.STORAGES["syntheses"])."""
-    from django.core.files.storage import storages
-
-    return storages["syntheses"]
+    access (settings.STORAGES["syntheses"], read at each use). The migrations name this
+    callable: keep its name."""
+    return SYNTHESIS_STORAGE
 
 
 class SynthesisQuerySet(models.QuerySet):

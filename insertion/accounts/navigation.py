@@ -23,6 +23,7 @@ def navigation(request) -> dict:
         items.append(("Portefeuilles", reverse("caseload:dashboard")))
         items.append(("Équipe", reverse("caseload:team")))
         items.append(("Destinataires des synthèses", reverse("establishments:recipients")))
+    if user.role == Role.MANAGER or user.is_superuser:
         items.append(("Imports", reverse("imports:list")))
     if user.role == Role.NATIONAL:
         items.append(("Statistiques nationales", reverse("dashboard:national")))

@@ -12,14 +12,16 @@ from django.db import models
 from django.db.models import Q
 
 from insertion.core.scoping import scoped_to_establishments
+from insertion.core.storage import StorageByAlias
 from insertion.imports import contract
 
+IMPORT_STORAGE = StorageByAlias("imports")
 
-def import_storage():
-    """Private storage of the received files (settings.STORAGES["imports"])."""
-    from django.core.files.storage import storages
 
-    return storages["imports"]
+def import_storage() -> StorageByAlias:
+    """Private storage of the received files (settings.STORAGES["imports"], read at each use).
+    The migrations name this callable: keep its name."""
+    return IMPORT_STORAGE
 
 
 class FileKind(models.TextChoices):
@@ -99,6 +101,9 @@ class ImportRun(models.Model):
     )
     apply_started_at = models.DateTimeField("application commencée le", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # Set by the retention job (insertion/imports/retention.py) when it deletes the file and
+    # empties the rows' cells: the run page then says so instead of offering an empty CSV.
+    purged_at = models.DateTimeField("fichier et cellules effacés le", null=True, blank=True)
 
     objects = RunQuerySet.as_manager()
 

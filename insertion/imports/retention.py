@@ -32,14 +32,17 @@ def expired_runs(*, today: datetime.date | None = None):
 def purge_import_files(*, today: datetime.date | None = None) -> dict:
     """Delete the expired runs' files and empty their rows: what was purged, by kind."""
     expired = expired_runs(today=today)
+    now = timezone.now()
     files = 0
     for run in expired.exclude(file="").only("pk", "file").iterator():
         run.file.delete(save=False)
-        ImportRun.objects.filter(pk=run.pk).update(file="")
+        ImportRun.objects.filter(pk=run.pk).update(file="", purged_at=now)
         files += 1
     rows = (
         ImportRow.objects.filter(run__in=expired)
         .exclude(values={}, raw={}, national_id="")
         .update(values={}, raw={}, national_id="")
     )
+    # The run page says when what the file said was erased (runs without a file too).
+    expired.filter(purged_at__isnull=True).update(purged_at=now)
     return {"files": files, "rows": rows}

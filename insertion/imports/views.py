@@ -11,6 +11,7 @@ import tempfile
 from functools import wraps
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from insertion.accounts.models import Role
@@ -209,7 +211,18 @@ def _run_context(request, run: ImportRun, *, apply_form: ApplyForm | None = None
         "rejected_count": by_status.get(RowStatus.REJECTED, 0),
         "held_count": by_status.get(RowStatus.HELD, 0),
         "progress": _progress(run),
+        "purged_notice": purged_sentence(run) if run.purged_at else "",
     }
+
+
+def purged_sentence(run: ImportRun) -> str:
+    """What the run page says of a run the retention job has emptied (`purged_at`)."""
+    when = date_format(timezone.localtime(run.purged_at), "j F Y")
+    days = settings.IMPORT_FILE_RETENTION_DAYS
+    return (
+        f"Le fichier et les cellules lues ont été effacés le {when} (conservation de {days} "
+        "jours après la fin de l'import) : les décomptes et les résultats restent."
+    )
 
 
 def _progress(run: ImportRun) -> dict:
@@ -318,8 +331,19 @@ def run_cancel(request, pk: int):
 def run_rejected(request, pk: int):
     """The rejected rows as the file had them, to correct and send again: « ligne », the cells
     under their column names, « motif ». French spreadsheets open it as it is (";", UTF-8 with
-    its BOM). Access-logged: it carries personal data out of the application."""
+    its BOM). Access-logged: it carries personal data out of the application.
+
+    Once the retention job has erased the file and the cells read (`purged_at`), there is
+    nothing left to send again: back to the run page, which says when and why, rather than an
+    empty file."""
     run = _run_or_404(request, pk)
+    if run.purged_at:
+        messages.info(
+            request,
+            "Le fichier des lignes rejetées n'est plus disponible : le fichier importé et les "
+            "cellules lues ont été effacés à la fin de leur durée de conservation.",
+        )
+        return redirect("imports:run", pk=run.pk)
     rows = list(
         run.rows.filter(status=RowStatus.REJECTED)
         .order_by("line", "pk")
