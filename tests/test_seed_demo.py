@@ -53,6 +53,7 @@ from insertion.establishments.models import (
     Region,
     SynthesisRecipient,
 )
+from insertion.imports.models import ImportRun
 from insertion.release.models import (
     Milestone,
     MilestoneKind,
@@ -86,7 +87,8 @@ def demo_world(debug):
 
 def wipe():
     AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
-    for model in (Detainee, User, Establishment, ProbationService, Region):
+    # The demo's past import first: its run holds its establishment (PROTECT).
+    for model in (ImportRun, Detainee, User, Establishment, ProbationService, Region):
         model.objects.all().delete()
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from insertion.accounts.models import User
 from insertion.demo.accounts import DEMO_EMAILS
 from insertion.demo.generate import seed_demo_world, seed_national
+from insertion.demo.imports import seed_past_import
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment, ProbationService, Region
 
@@ -33,6 +34,7 @@ LABELS = {
     "milestone_changes": "changements d'état de jalons",
     "contacts": "contacts avec les personnes",
     "release_alerts": "alertes de DLP avancée",
+    "import_runs": "import d'extraction appliqué (historique des imports)",
 }
 
 
@@ -122,7 +124,10 @@ class Command(BaseCommand):
         else:
             if pdfs == "real":
                 self.stdout.write("Génération des PDF des synthèses de démonstration…")
-            counts = seed_demo_world(seed=seed, today=today, pdfs=pdfs, log=self.stdout.write)
+            # One transaction: a past import that fails leaves no half-loaded demo behind.
+            with transaction.atomic():
+                counts = seed_demo_world(seed=seed, today=today, pdfs=pdfs, log=self.stdout.write)
+                counts.update(seed_past_import(seed=seed, today=today))
         seconds = time.monotonic() - started
         if timing_output:
             self._record_timing(timing_output, scale, fraction, seconds, counts)
@@ -133,6 +138,8 @@ class Command(BaseCommand):
             )
         )
         for key, label in LABELS.items():
+            if key not in counts:  # the national data set has no past import
+                continue
             self.stdout.write(f"  {french_number(counts[key]):>9} {label}")
         for key in sorted(set(counts) - set(LABELS)):
             self.stdout.write(f"  {french_number(counts[key]):>9} {key}")
