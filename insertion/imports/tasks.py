@@ -9,6 +9,7 @@ again (a message lost with Redis), the beat job `resume_stalled_imports` re-enqu
 
 import datetime
 import logging
+import os
 from pathlib import Path
 
 from celery import shared_task
@@ -20,7 +21,13 @@ from django.utils import timezone
 
 from insertion.imports.applying import ClosingNotConfirmed, apply_run, closing_needs_confirmation
 from insertion.imports.models import ImportRun, RunSource, RunStatus
-from insertion.imports.pickup import drop_folder_files, file_away, pick_up
+from insertion.imports.pickup import (
+    claim,
+    drop_folder_files,
+    file_away,
+    pick_up,
+    stalled_claims,
+)
 from insertion.imports.retention import purge_import_files
 
 logger = logging.getLogger(__name__)
@@ -53,16 +60,37 @@ def enqueue_apply(*, run: ImportRun, by=None) -> None:
 
 
 @shared_task(ignore_result=True)
-def import_drop_folder() -> None:
-    """Take the files dropped in IMPORT_DROP_DIR (beat, every few minutes): preview, apply,
-    then file them away in `traites/` or `refuses/`. Nothing to do without the setting."""
+def import_drop_folder() -> int:
+    """Beat, every few minutes: claim the files dropped in IMPORT_DROP_DIR and hand each to a
+    task of its own (`import_dropped_file`), with the claimed files whose task was lost.
+    Nothing to do without the setting. Returns the number of files handed out."""
     if not settings.IMPORT_DROP_DIR:
-        return
+        return 0
     folder = Path(settings.IMPORT_DROP_DIR)
+    handed = []
+    for path in stalled_claims(folder, settings.IMPORT_STALLED_MINUTES):
+        logger.warning("Import du dossier de dépôt : %s relancé.", path.name)
+        os.utime(path)
+        handed.append(path)
     for path in drop_folder_files(folder):
-        for picked in pick_up([path], source=RunSource.FOLDER, wet_run=True):
-            file_away(picked, folder)
-            logger.info("Import du dossier de dépôt : %s : %s", path.name, picked.outcome)
+        if (claimed := claim(path, folder)) is not None:
+            handed.append(claimed)
+    for path in handed:
+        import_dropped_file.delay(str(path))
+    return len(handed)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def import_dropped_file(path: str) -> None:
+    """One claimed file of the drop folder: preview, apply, then file it away in `traites/`
+    or `refuses/`. A message delivered twice finds the file gone and does nothing."""
+    claimed = Path(path)
+    if not claimed.is_file():
+        return
+    folder = claimed.parent.parent
+    for picked in pick_up([claimed], source=RunSource.FOLDER, wet_run=True):
+        file_away(picked, folder)
+        logger.info("Import du dossier de dépôt : %s : %s", claimed.name, picked.outcome)
 
 
 def stalled_runs():
