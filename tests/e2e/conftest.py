@@ -68,7 +68,9 @@ def demo_env(tmp_path_factory) -> dict:
     database = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     env = _demo_env(database)
     manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
+    # The browser tests open no seeded synthesis PDF: each points at one stand-in PDF, which
+    # spares rendering two hundred of them (two minutes) before the first test.
+    manage(env, "seed_demo", "--pdfs", "placeholder")
     return env
 
 

@@ -49,6 +49,23 @@ _ISO_DATE = re.compile(
 )
 
 
+def _plain_french_date(text: str) -> datetime.date | None:
+    """The common case, 'jj/mm/aaaa' exactly, a valid date within the years allowed, read
+    without a regular expression (a snapshot has four dates per row); None for anything else,
+    which `_parse_moment` reads or explains."""
+    if len(text) != 10 or text[2] != "/" or text[5] != "/":
+        return None
+    day, month, year = text[:2], text[3:5], text[6:]
+    if not (day.isdigit() and month.isdigit() and year.isdigit() and year.isascii()):
+        return None
+    if not MIN_YEAR <= int(year) <= MAX_YEAR:
+        return None
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def _parse_moment(text: str, *, with_time: bool) -> tuple[datetime.datetime | None, str | None]:
     """Read 'jj/mm/aaaa[ hh:mm]' or ISO; return the naive (or zoned, from ISO) moment or the
     French message. A date column accepts a time of 00:00 only (what some exports append)."""
@@ -97,6 +114,8 @@ def parse_cell(column: Column, cell) -> tuple[object, str | None]:
             return empty, None
         return empty, f"{column.label} {column.missing_word}"
     if column.kind == DATE:
+        if (day := _plain_french_date(text)) is not None:
+            return day, None
         if isinstance(cell, datetime.datetime):
             cell = cell.date()
         if isinstance(cell, datetime.date):

@@ -267,15 +267,18 @@ def _workbook_value(cell) -> object:
 
 def refuse_formulas(line: int, cells: list) -> None:
     for position, cell in enumerate(cells):
-        if isinstance(cell, Formula) or (isinstance(cell, str) and cell.lstrip()[:1] == "="):
-            formula = str(cell).strip()
-            quoted = shown(formula if formula.startswith("=") else f"={formula}")
-            raise FileRefused(
-                f"La cellule {get_column_letter(position + 1)}{line} contient une formule "
-                f"(« {quoted} ») : un fichier d'extraction ne doit contenir que des valeurs. "
-                "Remplacez les formules par leurs valeurs (copier, puis collage spécial "
-                "« valeurs ») et déposez le fichier à nouveau."
-            )
+        if not isinstance(cell, str):
+            continue
+        if not isinstance(cell, Formula) and ("=" not in cell or cell.lstrip()[:1] != "="):
+            continue  # most cells have no "=" at all: the first test settles them
+        formula = str(cell).strip()
+        quoted = shown(formula if formula.startswith("=") else f"={formula}")
+        raise FileRefused(
+            f"La cellule {get_column_letter(position + 1)}{line} contient une formule "
+            f"(« {quoted} ») : un fichier d'extraction ne doit contenir que des valeurs. "
+            "Remplacez les formules par leurs valeurs (copier, puis collage spécial "
+            "« valeurs ») et déposez le fichier à nouveau."
+        )
 
 
 def is_blank(cells: list) -> bool:
