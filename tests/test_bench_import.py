@@ -20,7 +20,7 @@ from insertion.bench.imports import Snapshot, even_split
 from insertion.detainees.models import Detainee
 from insertion.imports.applying import TRANSACTION_ROWS, apply_run
 from insertion.imports.contract import SNAPSHOT
-from insertion.imports.models import RowStatus, RunSource, RunStatus
+from insertion.imports.models import ImportRun, RowStatus, RunSource, RunStatus
 from insertion.imports.reading import open_extraction
 from insertion.imports.runs import receive_file
 from tests.factories import EstablishmentFactory
@@ -127,3 +127,27 @@ def test_the_apply_costs_the_same_queries_for_every_row_whatever_the_file_size(t
     # costs a handful of queries (its rows locked, the écrous taken, one insert per table, the
     # results, the count), whatever its size. One query more for every row fails here.
     assert per_row < 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_two_processes_each_file_is_imported_once_by_one_of_them(tmp_path):
+    out = io.StringIO()
+    call_command(
+        "bench_import",
+        establishments=3,
+        rows=30,
+        processes=2,
+        sample_sizes=(2, 4),
+        output="",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    first, again = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (first["processes"], first["applied"]) == (2, 30)
+    assert again["processes"] == 2 and again["unchanged"] == 30
+    assert again["total_s"] > 0 and again["preview_s"] is None
+    # Each extraction is one run per establishment: 3 files twice, none imported twice (the
+    # query samples have establishments of their own, after these).
+    runs = ImportRun.objects.filter(establishment__code__in=["MES001", "MES002", "MES003"])
+    assert runs.count() == 6 and not runs.exclude(status=RunStatus.APPLIED).exists()
+    assert Detainee.objects.filter(national_id__startswith="BEN").count() == 30

@@ -212,6 +212,31 @@ def apply_all(runs: Sequence[ImportRun], log: Callable[[str], None], *, processe
     return elapsed
 
 
+def import_in_processes(paths: Sequence[Path], processes: int) -> tuple[list[ImportRun], float]:
+    """Each file received then applied by one of `processes` forked processes, as the drop
+    folder's tasks do (`tasks.import_dropped_file`, one file each) on a worker of that
+    concurrency; the runs and the seconds it took."""
+    started = time.perf_counter()
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        run_pks = pool.map(_import_one, [str(path) for path in paths], chunksize=1)
+    elapsed = time.perf_counter() - started
+    runs = list(ImportRun.objects.filter(pk__in=run_pks))
+    not_applied = [run for run in runs if run.status != RunStatus.APPLIED]
+    if not_applied or len(runs) != len(paths):
+        raise BenchImportError(f"{len(not_applied)} import(s) non terminé(s).")
+    return runs, elapsed
+
+
+def _import_one(path: str) -> int:
+    file = Path(path)
+    run = receive_file(path=file, filename=file.name, source=RunSource.COMMAND)
+    if run.status == RunStatus.PREVIEWED:
+        run = apply_run(run=run)
+    return run.pk
+
+
 def _apply_in_processes(run_pks: list[int], processes: int) -> None:
     connections.close_all()  # each child opens its own connection
     context = multiprocessing.get_context("fork")
