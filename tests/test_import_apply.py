@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from entretiens.choices import InterviewStatus, NotDoneReason
 from entretiens.models import Interview
 from entretiens.owed import interview_due_date
 from insertion.detainees.models import (
@@ -38,6 +39,8 @@ from insertion.imports.tasks import (
 )
 from insertion.person.retention import retention_purge
 from insertion.person.services import release_date_change
+from insertion.release.models import ReleaseAlert, ReleasePlan
+from insertion.release.services import referent_assign
 from tests.factories import DetaineeFactory, SentenceArrangementFactory
 
 pytestmark = pytest.mark.django_db
@@ -406,6 +409,62 @@ def test_movements_release_transfer_dlp_and_arrangement(receive, fresnes, lyon):
     arrangement = SentenceArrangement.objects.get(detainee=people["GEN0000004"])
     assert (arrangement.kind, arrangement.status) == ("ddse", "requested")
     assert "inconnue" in run.rows.get(line=6).message.lower()
+
+
+def test_the_imports_effects_reach_the_interviews_the_plans_and_the_referent(
+    receive,
+    fresnes,
+    lyon,
+    cpip_fresnes,
+    milestone_kinds,
+    celery_eager,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    apply_run(run=snapshot(receive, person(1), person(2), person(3)))
+    people = {d.national_id: d for d in Detainee.objects.all()}
+    for national_id in ("GEN0000001", "GEN0000003"):
+        referent_assign(detainee=people[national_id], referent=cpip_fresnes)
+    plan = ReleasePlan.objects.get(detainee=people["GEN0000003"])
+    dated = plan.milestones.exclude(target_date=None).order_by("pk").first()
+    before = dated.target_date
+    run = receive(
+        MOVEMENTS_HEADER,
+        movement(1, "Libération", "28/11/2026"),
+        movement(2, "Transfert sortant", "27/11/2026", etablissement_destination="LYO"),
+        movement(
+            3,
+            "Modification de la DLP",
+            "26/11/2026",
+            dlp="01/02/2027",
+            motif_dlp="Réduction de peine",
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_run(run=run)
+    assert run.rows.filter(status=RowStatus.APPLIED).count() == 3
+    # A release closes the plan and the interview still owed.
+    assert ReleasePlan.objects.get(detainee=people["GEN0000001"]).closed_on == datetime.date(
+        2026, 11, 28
+    )
+    released = Interview.objects.get(detainee=people["GEN0000001"])
+    assert (released.status, released.not_done_reason) == (
+        InterviewStatus.NOT_DONE,
+        NotDoneReason.RELEASE,
+    )
+    # A transfer closes Fresnes' interview and owes one in Lyon: the clock starts again.
+    moved = Interview.objects.filter(detainee=people["GEN0000002"]).order_by("pk")
+    assert [(i.establishment, i.status) for i in moved] == [
+        (fresnes, InterviewStatus.NOT_DONE),
+        (lyon, InterviewStatus.TO_DO),
+    ]
+    assert moved.last().due_date == interview_due_date(datetime.date(2026, 11, 27))
+    # A DLP brought forward by 134 days moves the open milestones and alerts the referent.
+    dated.refresh_from_db()
+    assert dated.target_date == before - datetime.timedelta(days=134)
+    alert = ReleaseAlert.objects.get(detainee=people["GEN0000003"])
+    assert (alert.referent, alert.days_earlier) == (cpip_fresnes, 134)
+    assert [message.to for message in mailoutbox] == [[cpip_fresnes.email]]
 
 
 def test_a_released_person_coming_back_gets_a_new_stay_on_the_same_record(receive, fresnes):
