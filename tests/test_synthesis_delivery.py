@@ -88,7 +88,9 @@ def celery_worker(django_db_setup, django_db_blocker, broker, smtp_server, pdf_r
     with django_db_blocker.unblock():
         database_url = harness.database_url()
     OUTPUT.mkdir(exist_ok=True)
-    log = OUTPUT / "celery-worker.log"
+    # One log per xdist process: each has its own worker, whose " ready." line `start` awaits
+    # (a shared log mixed two workers' lines, and a failure showed the other one's).
+    log = OUTPUT / f"celery-worker-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}.log"
     log.unlink(missing_ok=True)
     worker = harness.Worker(
         log=log,
