@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "insertion.accounts",
     "insertion.detainees",
     "insertion.release",
+    "insertion.placements",
     "insertion.dashboard",
     "insertion.audit",
     "entretiens",

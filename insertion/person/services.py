@@ -22,6 +22,8 @@ from insertion.detainees.models import (
     ReleaseKind,
 )
 from insertion.detainees.services import release_date_change_check
+from insertion.placements.choices import ClosingReason
+from insertion.placements.services import requests_close_for_departure
 from insertion.release.services import (
     release_plan_close,
     release_plan_create,
@@ -182,6 +184,9 @@ def detainee_transfer(
     current.departure_reason = DepartureReason.TRANSFER
     current.save(update_fields=["departure_date", "departure_reason"])
     interview_close_for_departure(detainee=detainee, reason=NotDoneReason.TRANSFER, on_date=on_date)
+    requests_close_for_departure(
+        detainee=detainee, reason=ClosingReason.TRANSFER, on_date=on_date, by=by
+    )
     stay = Incarceration.objects.create(
         detainee=detainee,
         establishment=to_establishment,
@@ -290,6 +295,9 @@ def detainee_release(*, detainee: Detainee, on_date: datetime.date, kind: str, b
         departure_date=on_date, departure_reason=DepartureReason.RELEASE
     )
     interview_close_for_departure(detainee=detainee, reason=NotDoneReason.RELEASE, on_date=on_date)
+    requests_close_for_departure(
+        detainee=detainee, reason=ClosingReason.RELEASE, on_date=on_date, by=by
+    )
     detainee.release_date = on_date
     detainee.release_kind = kind
     detainee.save(update_fields=["release_date", "release_kind", "updated_at"])
