@@ -11,6 +11,7 @@ from django.utils import timezone
 from entretiens.models import Interview, Synthesis, SynthesisDelivery
 from insertion.detainees.models import Contact, Detainee, ReleaseKind
 from insertion.detainees.services import contact_record
+from insertion.placements.models import PlacementRequest, RequestEvent
 from insertion.release.models import Milestone, ReleasePlan
 from insertion.release.services import referent_assign
 from tests.factories import DetaineeFactory, validated_interview
@@ -63,6 +64,13 @@ def test_the_dry_run_counts_and_changes_nothing(old_release, detainee_fresnes):
 def test_the_wet_run_anonymises_and_keeps_the_figures(
     old_release, detainee_fresnes, django_capture_on_commit_callbacks
 ):
+    # The validated interview's training orientation became a request; the team typed on it.
+    typed_request = PlacementRequest.objects.get(detainee=old_release, offer_kind="formation_pro")
+    PlacementRequest.objects.filter(pk=typed_request.pk).update(
+        details="Souhaite un CAP boulangerie, suivi en addictologie",
+        status_note="Vu avec M. Ancien",
+    )
+    RequestEvent.objects.create(request=typed_request, to_status="a_examiner", note="Vu en CAP")
     pdf = Synthesis.objects.get(interview__detainee=old_release).pdf
     assert pdf.storage.exists(pdf.name)
     with django_capture_on_commit_callbacks(execute=True):
@@ -79,6 +87,10 @@ def test_the_wet_run_anonymises_and_keeps_the_figures(
     assert not Contact.objects.filter(detainee=person).exists()
     assert not Milestone.objects.filter(plan__detainee=person).exists()
     assert not pdf.storage.exists(pdf.name)
+    # The requests stay for the statistics, without a word typed about the person.
+    request = PlacementRequest.objects.get(pk=typed_request.pk)
+    assert (request.offer_kind, request.details, request.status_note) == ("formation_pro", "", "")
+    assert not RequestEvent.objects.filter(request=request).exclude(note="").exists()
     # The statistics keep what they read.
     assert person.release_kind == ReleaseKind.DRY and person.release_date is not None
     plan = ReleasePlan.objects.get(detainee=person)

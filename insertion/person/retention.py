@@ -29,6 +29,7 @@ from insertion.detainees.models import (
     SentenceArrangement,
 )
 from insertion.person.signals import people_anonymised
+from insertion.placements.models import PlacementRequest, RequestEvent
 from insertion.release.models import Milestone, ReleaseAlert
 
 
@@ -60,6 +61,9 @@ def _owned(detainee_ids: list[int]) -> dict:
         "jalons": Milestone.objects.filter(plan__detainee_id__in=detainee_ids),
         "historique de DLP": ReleaseDateChange.objects.filter(detainee_id__in=detainee_ids),
         "alertes de DLP": ReleaseAlert.objects.filter(detainee_id__in=detainee_ids),
+        "demandes d'activité (textes effacés)": PlacementRequest.objects.filter(
+            detainee_id__in=detainee_ids
+        ),
     }
 
 
@@ -93,6 +97,12 @@ def _anonymise(detainee_ids: list[int], today: datetime.date) -> None:
     for label in ("entretiens", "contacts", "jalons", "historique de DLP", "alertes de DLP"):
         owned[label].delete()
     SentenceArrangement.objects.filter(detainee_id__in=detainee_ids).update(notes="")
+    # The requests stay for the statistics (kind, dates, outcome); what was typed about the
+    # person goes.
+    owned["demandes d'activité (textes effacés)"].update(
+        details="", status_note="", override_reason="", manual_rank=None
+    )
+    RequestEvent.objects.filter(request__detainee_id__in=detainee_ids).update(note="")
     people = list(Detainee.objects.filter(pk__in=detainee_ids))
     for person in people:
         person.last_name = "Personne anonymisée"
