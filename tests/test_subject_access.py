@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from insertion.audit.models import AccessLog
 from insertion.detainees.services import contact_record
+from insertion.placements.choices import OfferKind
+from insertion.placements.models import PlacementRequest
 from insertion.release.services import referent_assign
 from tests.factories import validated_interview
 
@@ -45,6 +47,16 @@ def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
     type(person).objects.filter(pk=person.pk).update(
         national_id="GEN0012345", usage_name="Martin", source_values={"dlp": "2027-06-15"}
     )
+    taken = set(PlacementRequest.objects.filter(detainee=person).values_list("offer_kind", flat=1))
+    kind = next(kind for kind in OfferKind.values if kind not in taken)
+    PlacementRequest.objects.create(
+        detainee=person,
+        establishment=person.establishment,
+        offer_kind=kind,
+        priority="prioritaire",
+        origin="personne",
+        details="Souhaite travailler en cuisine",
+    )
     client.force_login(superuser)
     response = export(client, person)
     assert response["Content-Type"] == "application/zip"
@@ -59,11 +71,18 @@ def test_the_export_holds_everything_in_json_and_pdf(client, superuser, person):
     assert len(data["plan_de_sortie"]["jalons"]) > 10
     assert data["entretiens"][0]["versions"][0]["numero"] == 1
     assert data["syntheses"][0]["version"] == 1
+    requests = data["demandes_d_activite"]
+    asked = [r for r in requests if r["origine"] == "À la demande de la personne"]
+    assert [(r["precisions"], r["etat"]) for r in asked] == [
+        ("Souhaite travailler en cuisine", "À examiner")
+    ]
     reader = pypdf.PdfReader(io.BytesIO(archive.read("donnees.pdf")))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "LEFÈVRE Hélène" in text and "Point sur l'hébergement" in text
     assert "Date de naissance" in text and "date_de_naissance" not in text
     assert "GEN0012345" in text and "Nom d'usage" in text
+    words = " ".join(text.split())  # table cells wrap their text over lines
+    assert "Demandes d'activité" in words and "Souhaite travailler en cuisine" in words
     assert "page 1 /" in text
     line = AccessLog.objects.get(action="personne.export_droit_acces")
     assert (line.user, line.detainee_id) == (superuser, person.pk)

@@ -12,6 +12,7 @@ from entretiens.models import Interview, Synthesis
 from entretiens.pdf import html_to_pdf
 from insertion.audit.models import AccessLog
 from insertion.detainees.models import Detainee
+from insertion.placements.models import PlacementRequest
 from insertion.release.models import Milestone, ReleasePlan
 
 
@@ -88,6 +89,23 @@ def subject_access_data(detainee: Detainee) -> dict:
         "contacts": [
             {"le": _date(c.on_date), "type": c.get_kind_display(), "objet": c.subject}
             for c in detainee.contacts.order_by("on_date", "pk")
+        ],
+        "demandes_d_activite": [
+            {
+                "type": request.get_offer_kind_display(),
+                "priorite": request.get_priority_display(),
+                "origine": request.get_origin_display(),
+                "etat": request.status_label,
+                "precisions": request.details,
+                "historique": "; ".join(
+                    f"{_date(event.at.date())} : {event.get_to_status_display()}"
+                    + (f" ({event.note})" if event.note else "")
+                    for event in request.events.all()
+                ),
+            }
+            for request in PlacementRequest.objects.filter(detainee=detainee)
+            .prefetch_related("events")
+            .order_by("created_at", "pk")
         ],
         "plan_de_sortie": {
             "cree_le": plan.created_at.isoformat(timespec="seconds") if plan else None,
@@ -208,6 +226,10 @@ LABELS = {
     "observations": "Observations",
     "type": "Type",
     "objet": "Objet",
+    "priorite": "Priorité",
+    "origine": "Origine",
+    "precisions": "Précisions",
+    "historique": "Historique",
     "version": "Version",
     "etat": "État",
     "a_transmettre_avant": "À transmettre avant le",
