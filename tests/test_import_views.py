@@ -329,6 +329,10 @@ def test_the_progress_fragment_stops_polling_once_applied(client, manager_fresne
     assert "hx-trigger" not in fragment
     assert "Import terminé" in fragment
     assert reverse("imports:run", kwargs={"pk": run_fresnes.pk}) in fragment
+    assert "Recharger la page pour lire le rapport" in fragment
+    # The page itself already shows the report: it does not ask to be reloaded.
+    page = client.get(reverse("imports:run", kwargs={"pk": run_fresnes.pk})).content.decode()
+    assert "Import terminé" in page and "Recharger la page" not in page
 
 
 @pytest.fixture

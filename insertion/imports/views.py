@@ -249,7 +249,9 @@ def run_progress(request, pk: int):
     stops polling and points to the report."""
     run = _run_or_404(request, pk)
     return render(
-        request, "imports/includes/_progress.html", {"run": run, "progress": _progress(run)}
+        request,
+        "imports/includes/_progress.html",
+        {"run": run, "progress": _progress(run), "polled": True},
     )
 
 
