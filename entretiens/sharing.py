@@ -7,14 +7,15 @@ milestone added, none made essential, no note). Every reader of interview conten
 interview's own pages goes through this module:
 
 - `shared_content(content)`: a frozen version's content as the teams, CPIP and managers read it;
-- `shared_barriers(detainee_ids=...)`: the barriers that may shape a release plan.
+- `shared_barriers(detainee_ids=...)`: the barriers that may shape a release plan;
+- `shared_orientations(detainee_ids=...)`: the orientations that may land in it.
 
 Two readers see everything, on purpose: the interviewer's own pages (the interview itself) and the
 subject-access export, made for the person. Anonymous statistics may count withheld answers.
 """
 
 from entretiens.choices import InterviewStatus, Section
-from entretiens.models import BarrierAssessment
+from entretiens.models import BarrierAssessment, Orientation
 
 # Barriers at these levels are present: they call for milestones (the others say "none").
 PRESENT_LEVELS = ("leger", "important", "bloquant")
@@ -81,3 +82,22 @@ def withheld_barrier_categories(*, detainee_ids) -> dict[int, set[str]]:
         if not is_shared(withheld, Section.BARRIERS):
             withheld_by_person.setdefault(detainee_id, set()).add(category)
     return withheld_by_person
+
+
+def shared_orientations(*, detainee_ids) -> dict[int, dict[str, str]]:
+    """{person: {orientation: priority}} from the validated interviews whose person shares the
+    « Préconisations » section; for an orientation given twice, the latest interview wins. An
+    interview counts as for the barriers (`_barrier_rows`). One query."""
+    rows = (
+        Orientation.objects.filter(
+            interview__detainee_id__in=detainee_ids, interview__version__gte=1
+        )
+        .exclude(interview__status=InterviewStatus.NOT_DONE)
+        .order_by("interview__validated_at", "interview_id", "pk")
+        .values_list("interview__detainee_id", "kind", "priority", "interview__withheld_sections")
+    )
+    orientations: dict[int, dict[str, str]] = {}
+    for detainee_id, kind, priority, withheld in rows:
+        if is_shared(withheld, Section.RECOMMENDATIONS):
+            orientations.setdefault(detainee_id, {})[kind] = priority
+    return orientations

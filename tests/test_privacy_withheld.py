@@ -125,12 +125,23 @@ def plan_of(detainee) -> dict[str, Milestone]:
 
 def assert_plan_shaped_by_no_barrier(detainee):
     """The plan of someone whose interview relates no barrier: the kinds for everyone, flagged
-    by the referential only, no note."""
+    by the referential only, no barrier note. The orientations the person shares still shape it
+    (the interview's prioritaire vocational training adds its milestone, essential)."""
     plan = plan_of(detainee)
-    assert set(plan) == {k.code for k in active_kinds() if k.for_everyone}
+    assert set(plan) == {k.code for k in active_kinds() if k.for_everyone} | {"formation-detention"}
     for milestone in plan.values():
         assert milestone.barrier_note == ""
-        assert milestone.essential == milestone.kind.essential, milestone.kind.code
+        from_orientation = milestone.orientation_note.endswith("prioritaire")
+        assert milestone.essential == (milestone.kind.essential or from_orientation), (
+            milestone.kind.code
+        )
+
+
+def assert_plan_shaped_by_no_orientation(detainee):
+    """Withheld « Préconisations »: no milestone noted, added or flagged by an orientation."""
+    plan = plan_of(detainee)
+    assert "formation-detention" not in plan
+    assert [m.kind.code for m in plan.values() if m.orientation_note] == []
 
 
 @pytest.fixture
@@ -247,6 +258,10 @@ def test_a_withheld_section_leaves_no_trace_in_anything_the_teams_can_read(
     if withheld == Section.BARRIERS:
         assert_plan_shaped_by_no_barrier(detainee_fresnes)
     else:
+        if withheld == Section.RECOMMENDATIONS:
+            assert_plan_shaped_by_no_orientation(detainee_fresnes)
+        else:
+            assert plan_of(detainee_fresnes)["formation-detention"].orientation_note
         plan = plan_of(detainee_fresnes)
         assert plan["hebergement"].barrier_note == "Freins : logement — bloquant"
         assert "titre-sejour" in plan

@@ -133,7 +133,9 @@ def test_an_interview_validated_after_the_plan_adds_and_flags_its_milestones(
     assert after["ouverture-droits"].barrier_note == "Freins : dettes et ressources — important"
     # A milestone already done is left as the CPIP left it.
     assert after["compte-bancaire"].barrier_note == ""
-    assert len(after) == len(before) + 2  # titre de séjour, dettes
+    # Titre de séjour, dettes, and the training in detention of the interview's orientation.
+    assert len(after) == len(before) + 3
+    assert after["formation-detention"].orientation_note.startswith("Préconisé")
 
 
 def test_a_referent_must_be_an_active_cpip_of_the_persons_prison(person, lyon, cpip_lyon):

@@ -102,6 +102,7 @@ MILESTONE_COLUMNS = (
     "category",
     "essential",
     "barrier_note",
+    "orientation_note",
     "status",
     "target_date",
     "owner",
@@ -151,7 +152,7 @@ def plans_step(rng: random.Random, rows: PeopleRows, today: datetime.date) -> Co
             )
             milestones.append(
                 (
-                    *(plan.pk, kind.pk, kind.label, kind.category, essential, note, status),
+                    *(plan.pk, kind.pk, kind.label, kind.category, essential, note, "", status),
                     *(target_date, owner, done_on, reason, position, now, now),
                 )
             )

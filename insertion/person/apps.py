@@ -8,3 +8,10 @@ class PersonConfig(AppConfig):
     name = "insertion.person"
     label = "person"
     verbose_name = "Personne suivie"
+
+    def ready(self):
+        from insertion.person.receivers import plan_follows_request
+        from insertion.placements.signals import request_changed
+
+        # The requests sit beside the plans and cannot call them: they say what changed.
+        request_changed.connect(plan_follows_request, dispatch_uid="person-plan-request")

@@ -116,6 +116,7 @@ def subject_access_data(detainee: Detainee) -> dict:
                     "theme": m.get_category_display(),
                     "essentiel": m.essential,
                     "frein": m.barrier_note,
+                    "preconisation": m.orientation_note,
                     "etat": m.get_status_display(),
                     "date_cible": _date(m.target_date),
                     "porte_par": m.owner,

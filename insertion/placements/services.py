@@ -31,15 +31,18 @@ from insertion.placements.choices import (
     RequestStatus,
 )
 from insertion.placements.models import Offer, PlacementRequest, RequestEvent
+from insertion.placements.signals import request_changed
 
 # An allocation may be recorded a few days after the person started (not earlier than that).
 ALLOCATION_BACKDATE_DAYS = 7
 
 
 def _event(request: PlacementRequest, from_status: str, *, by, note: str = "") -> RequestEvent:
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request, from_status=from_status, to_status=request.status, by=by, note=note
     )
+    request_changed.send(sender=PlacementRequest, request=request, from_status=from_status, by=by)
+    return event
 
 
 def _locked(request: PlacementRequest) -> PlacementRequest:

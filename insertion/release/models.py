@@ -66,7 +66,7 @@ class MilestoneKind(models.Model):
         "dans chaque plan",
         default=True,
         help_text="Décoché : le jalon n'est ajouté que si l'entretien relève un des freins "
-        "auxquels il répond.",
+        "auxquels il répond, ou le préconise.",
     )
     barriers = models.JSONField(
         "freins auxquels il répond",
@@ -180,6 +180,9 @@ class Milestone(models.Model):
     barrier_note = models.CharField(
         "frein relevé à l'entretien", max_length=200, blank=True
     )  # e.g. "Frein : logement — bloquant"
+    orientation_note = models.CharField(
+        "préconisation de l'entretien", max_length=200, blank=True
+    )  # e.g. "Préconisé à l'entretien d'arrivée — prioritaire"
     status = models.CharField(
         "état", max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.TO_DO
     )

@@ -129,6 +129,27 @@ KINDS = [
         True,
         ["mesures_judiciaires"],
     ),
+    # Called for by an orientation of the interview (insertion/release/orientations.py) rather
+    # than by a barrier: work and training in detention follow the person's requests.
+    (
+        "orientation-sas",
+        "Orientation vers une structure d'accompagnement vers la sortie (SAS)",
+        "justice",
+        180,
+        False,
+        False,
+        [],
+    ),
+    ("travail-detention", "Travail en détention", "emploi_formation", 180, False, False, []),
+    (
+        "formation-detention",
+        "Formation professionnelle en détention",
+        "emploi_formation",
+        180,
+        False,
+        False,
+        [],
+    ),
 ]
 
 

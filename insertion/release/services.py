@@ -35,6 +35,7 @@ from insertion.release.models import (
     ReleaseAlert,
     ReleasePlan,
 )
+from insertion.release.orientations import apply_orientations, next_position
 from insertion.release.tasks import send_release_alert
 
 
@@ -104,6 +105,13 @@ def release_plan_create(*, detainee, by=None) -> ReleasePlan:
     for milestone in milestones:
         milestone.plan = plan
     Milestone.objects.bulk_create(milestones)
+    apply_orientations(
+        plan=plan,
+        detainee=detainee,
+        barriers=person_barriers(detainee),
+        target_date_for=target_date_for,
+        start_position=len(milestones),
+    )
     return plan
 
 
@@ -112,7 +120,8 @@ def release_plan_apply_interview(*, detainee) -> int:
     """After an interview is validated: the barriers it shares add the milestones that answer
     them and flag the existing ones as essential; what a withheld "Freins" section had put there
     goes (`barriers.withheld_traces`). Milestones the CPIP finished or set aside are left alone.
-    Returns the number of milestones added or flagged."""
+    Then its shared orientations add and note theirs (`orientations.apply_orientations`).
+    Returns the number of milestones added, flagged or removed."""
     plan = ReleasePlan.objects.select_for_update().filter(detainee=detainee).first()
     if plan is None or not plan.is_open:
         return 0
@@ -120,8 +129,17 @@ def release_plan_apply_interview(*, detainee) -> int:
     traces = withheld_traces(detainee_ids=[detainee.pk])
     forget_withheld(traces)
     barriers = person_barriers(detainee)
-    if not barriers:
-        return 0
+    count = _apply_barriers(plan, detainee, barriers) if barriers else 0
+    return count + apply_orientations(
+        plan=plan,
+        detainee=detainee,
+        barriers=barriers,
+        target_date_for=target_date_for,
+        start_position=next_position(plan),
+    )
+
+
+def _apply_barriers(plan: ReleasePlan, detainee, barriers: dict[str, str]) -> int:
     existing = {m.kind_id: m for m in plan.milestones.exclude(kind=None).select_related("kind")}
     start = (plan.milestones.aggregate(last=Max("position"))["last"] or 0) + 1
     called_for = [
@@ -343,3 +361,29 @@ def milestone_add_note(*, milestone: Milestone, text: str, by) -> MilestoneNote:
     if not text:
         raise ValidationError("La note est vide.", code="text")
     return MilestoneNote.objects.create(milestone=milestone, text=text, by=by)
+
+
+@transaction.atomic
+def milestone_of_kind(*, plan: ReleasePlan, code: str, by) -> Milestone | None:
+    """The plan's milestone of the referential kind `code`, added (« à faire », dated from the
+    DLP) when the plan lacks it. None when the kind is unknown or set aside in the back-office."""
+    plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.is_open:
+        raise ValidationError("Ce plan est clos : la personne est libérée.")
+    milestone = plan.milestones.filter(kind__code=code).first()
+    if milestone is not None:
+        return milestone
+    kind = MilestoneKind.objects.filter(code=code, active=True).first()
+    if kind is None:
+        return None
+    milestone = Milestone.objects.create(
+        plan=plan,
+        kind=kind,
+        label=kind.label,
+        category=kind.category,
+        essential=kind.essential,
+        target_date=target_date_for(plan.detainee.expected_release_date, kind.offset_days),
+        position=next_position(plan),
+    )
+    MilestoneChange.objects.create(milestone=milestone, by=by, to_status=milestone.status)
+    return milestone
