@@ -74,11 +74,14 @@ def test_the_cpips_orientations_land_in_the_plan(plan, detainee_fresnes, intervi
     assert after["orientation-sas"].orientation_note.endswith("à envisager")
     # The training goes to a service as a request, and to the plan as its milestone.
     training = after["formation-detention"]
+    # Prioritaire, but a place in prison is not a condition of a prepared release: not
+    # essential, and due by the release itself.
     assert (training.status, training.orientation_note, training.essential) == (
         MilestoneStatus.TO_DO,
         NOTE_HIGH,
-        True,
+        False,
     )
+    assert training.target_date == detainee_fresnes.expected_release_date
     assert len(after) == len(before) + 3
     # Positions stay distinct (the plan's order is kept).
     positions = [m.position for m in after.values()]

@@ -126,15 +126,13 @@ def plan_of(detainee) -> dict[str, Milestone]:
 def assert_plan_shaped_by_no_barrier(detainee):
     """The plan of someone whose interview relates no barrier: the kinds for everyone, flagged
     by the referential only, no barrier note. The orientations the person shares still shape it
-    (the interview's prioritaire vocational training adds its milestone, essential)."""
+    (the interview's prioritaire vocational training adds its milestone, never essential: a place
+    in prison is not a condition of a prepared release)."""
     plan = plan_of(detainee)
     assert set(plan) == {k.code for k in active_kinds() if k.for_everyone} | {"formation-detention"}
     for milestone in plan.values():
         assert milestone.barrier_note == ""
-        from_orientation = milestone.orientation_note.endswith("prioritaire")
-        assert milestone.essential == (milestone.kind.essential or from_orientation), (
-            milestone.kind.code
-        )
+        assert milestone.essential == milestone.kind.essential, milestone.kind.code
 
 
 def assert_plan_shaped_by_no_orientation(detainee):

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from entretiens.sharing import shared_barriers
+from entretiens.sharing import shared_barriers, shared_orientations
 from insertion.demo.generate import BATCH_SIZE, PEOPLE_STEPS, PeopleRows, Weighted, days
 from insertion.detainees.models import Contact, ContactKind, Detainee, ReleaseKind
 from insertion.release.models import (
@@ -35,7 +35,12 @@ from insertion.release.models import (
     ReleaseAlert,
     ReleasePlan,
 )
-from insertion.release.services import active_kinds, milestone_plan_rows
+from insertion.release.orientations import (
+    made_essential,
+    milestones_called_for,
+    orientation_note,
+)
+from insertion.release.services import active_kinds, milestone_plan_rows, target_date_for
 
 # What became of a milestone whose target date has passed, and of one still ahead.
 PAST_DUE = Weighted(
@@ -123,6 +128,8 @@ def plans_step(rng: random.Random, rows: PeopleRows, today: datetime.date) -> Co
         return Counter()
     # The application's own gate: a withheld "Freins" section shapes no plan.
     barriers = shared_barriers(detainee_ids=[d.pk for d in followed])
+    orientations = shared_orientations(detainee_ids=[d.pk for d in followed])
+    kinds_by_code = {kind.code: kind for kind in kinds}
     changes = defaultdict(list)
     for change in rows.release_date_changes:
         changes[change.detainee_id].append(change)
@@ -145,14 +152,27 @@ def plans_step(rng: random.Random, rows: PeopleRows, today: datetime.date) -> Co
             barriers=barriers.get(detainee.pk, {}),
             expected_release_date=detainee.expected_release_date,
         )
+        # The orientations the person shares land in the plan as the application lands them.
+        wanted = milestones_called_for(orientations.get(detainee.pk, {}))
+        rules = list(rules)
+        present = {kind.code for kind, *_ in rules}
+        for code in wanted:
+            kind = kinds_by_code.get(code)
+            if kind is not None and code not in present:
+                target = target_date_for(detainee.expected_release_date, kind.offset_days)
+                rules.append((kind, kind.essential, "", target))
         for position, (kind, essential, note, target_date) in enumerate(rules):
+            priority = wanted.get(kind.code)
+            essential = essential or made_essential(kind.code, priority)
+            called = orientation_note(priority) if priority else ""
             critical = essential and kind.category in CRITICAL_CATEGORIES
             status, done_on, reason, owner = _advance(
                 rng, target_date, detainee, today, critical=critical
             )
             milestones.append(
                 (
-                    *(plan.pk, kind.pk, kind.label, kind.category, essential, note, "", status),
+                    *(plan.pk, kind.pk, kind.label, kind.category, essential, note, called),
+                    status,
                     *(target_date, owner, done_on, reason, position, now, now),
                 )
             )

@@ -7,7 +7,9 @@ the establishment as requests (insertion/placements), and also land here, as the
 the request's outcome moves (insertion/person/receivers.py).
 
 Each orientation adds its milestone when the plan lacks it, and notes on it « Préconisé à
-l'entretien d'arrivée — <priorité> »; a « prioritaire » one makes it essential for the person.
+l'entretien d'arrivée — <priorité> »; a « prioritaire » one makes it essential for the person
+(not work nor training in detention: a place in prison is not a condition of a prepared
+release).
 Only orientations the person shares count (`entretiens.sharing.shared_orientations`): when a
 rectification withholds the « Préconisations » section (or drops an orientation), the note goes,
 the flag is recomputed, and a milestone only the orientation called for goes too unless the CPIP
@@ -40,8 +42,28 @@ ORIENTATION_MILESTONES: dict[str, str] = {
 }
 
 
+# What happens inside the prison: never made essential by a priority, followed by the requests.
+IN_DETENTION = frozenset({"travail-detention", "formation-detention"})
+
+
+def made_essential(code: str, priority: str | None) -> bool:
+    return priority == Priority.HIGH and code not in IN_DETENTION
+
+
 def orientation_note(priority: str) -> str:
     return f"Préconisé à l'entretien d'arrivée — {Priority(priority).label.lower()}"
+
+
+def milestones_called_for(orientations: dict[str, str]) -> dict[str, str]:
+    """{milestone kind code: priority} for the person's shared {orientation: priority} (two
+    orientations calling for one milestone: the higher priority wins)."""
+    wanted: dict[str, str] = {}
+    order = list(Priority.values)
+    for kind, priority in orientations.items():
+        code = ORIENTATION_MILESTONES.get(kind)
+        if code and (code not in wanted or order.index(priority) < order.index(wanted[code])):
+            wanted[code] = priority
+    return wanted
 
 
 def apply_orientations(
@@ -50,14 +72,9 @@ def apply_orientations(
     """Add, note and flag the milestones the person's shared orientations call for, and forget
     those of orientations no longer shared (inside the caller's transaction, plan locked).
     Returns the number of milestones added, changed or removed."""
-    wanted: dict[str, str] = {}  # milestone kind code → priority (the highest wins)
-    order = list(Priority.values)
-    for kind, priority in (
-        shared_orientations(detainee_ids=[detainee.pk]).get(detainee.pk, {}).items()
-    ):
-        code = ORIENTATION_MILESTONES.get(kind)
-        if code and (code not in wanted or order.index(priority) < order.index(wanted[code])):
-            wanted[code] = priority
+    wanted = milestones_called_for(
+        shared_orientations(detainee_ids=[detainee.pk]).get(detainee.pk, {})
+    )
     milestones = {
         m.kind.code: m
         for m in plan.milestones.exclude(kind=None)
@@ -102,7 +119,7 @@ def apply_orientations(
                     kind=kind,
                     label=kind.label,
                     category=kind.category,
-                    essential=kind.essential or priority == Priority.HIGH,
+                    essential=kind.essential or made_essential(code, priority),
                     orientation_note=note,
                     target_date=target_date_for(detainee.expected_release_date, kind.offset_days),
                     position=position,
@@ -113,7 +130,7 @@ def apply_orientations(
             essential = (
                 milestone.kind.essential
                 or bool(milestone.barrier_note)
-                or priority == Priority.HIGH
+                or made_essential(code, priority)
             )
             if (milestone.orientation_note, milestone.essential) != (note, essential):
                 milestone.orientation_note = note

@@ -130,7 +130,8 @@ KINDS = [
         ["mesures_judiciaires"],
     ),
     # Called for by an orientation of the interview (insertion/release/orientations.py) rather
-    # than by a barrier: work and training in detention follow the person's requests.
+    # than by a barrier: work and training in detention follow the person's requests, due by
+    # the release itself (a place depends on the waiting list, not on a countdown).
     (
         "orientation-sas",
         "Orientation vers une structure d'accompagnement vers la sortie (SAS)",
@@ -140,12 +141,12 @@ KINDS = [
         False,
         [],
     ),
-    ("travail-detention", "Travail en détention", "emploi_formation", 180, False, False, []),
+    ("travail-detention", "Travail en détention", "emploi_formation", 0, False, False, []),
     (
         "formation-detention",
         "Formation professionnelle en détention",
         "emploi_formation",
-        180,
+        0,
         False,
         False,
         [],
