@@ -8,6 +8,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_
 import datetime
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 from insertion.env import (
@@ -245,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.imports.tasks.resume_stalled_imports",
         "schedule": 600.0,
     },
+    # Emails each establishment's service the week's digest of requests (to examine, late
+    # beyond PLACEMENT_REVIEW_REMINDER_DAYS, waiting lists), once per week (a row records it).
+    "placements-weekly-digest": {
+        "task": "insertion.placements.tasks.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }
 
 if REDIS_URL:
@@ -369,6 +376,11 @@ SYNTHESIS_SWEEP_GRACE_SECONDS = env_int("SYNTHESIS_SWEEP_GRACE_SECONDS", 60, min
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=30)
 # A release date brought forward by more than this many days alerts the referent CPIP.
 RELEASE_DATE_ALERT_DAYS = env_int("RELEASE_DATE_ALERT_DAYS", 30, minimum=0)
+# Offers and requests (issue 14): a request left « à examiner » longer than this is shown as
+# late on the team's page and listed in the weekly digest sent to the service.
+PLACEMENT_REVIEW_REMINDER_DAYS = env_int("PLACEMENT_REVIEW_REMINDER_DAYS", 10, minimum=1)
+# The CPIP's dashboard counts the requests waiting longer than this (« plus de 3 mois »).
+PLACEMENT_LONG_WAIT_DAYS = env_int("PLACEMENT_LONG_WAIT_DAYS", 91, minimum=1)
 # Retention: people released more than this many years ago are anonymised (the retention of the
 # justice system's own case-management application); aggregated figures survive.
 RETENTION_YEARS_AFTER_RELEASE = env_int("RETENTION_YEARS_AFTER_RELEASE", 5, minimum=1)

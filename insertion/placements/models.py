@@ -298,3 +298,39 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         before = self.get_from_status_display() or "Création"
         return f"{before} → {self.get_to_status_display()} ({self.at:%d/%m/%Y})"
+
+
+class WeeklyDigest(models.Model):
+    """The weekly digest of an establishment's requests (reminders.py): one row per
+    establishment and week, made when the week has something to say and someone to tell, and
+    the outbox of its email — claimed at `email_claimed_at`, sent outside any transaction, then
+    dated `sent_at`, as the release alerts are."""
+
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.CASCADE,
+        related_name="placement_digests",
+        verbose_name="établissement",
+    )
+    week_start = models.DateField("semaine du", help_text="Le lundi de la semaine.")
+    created_at = models.DateTimeField("préparé le", auto_now_add=True)
+    email_claimed_at = models.DateTimeField("courriel pris en charge le", null=True, blank=True)
+    sent_at = models.DateTimeField("courriel envoyé le", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "establishment", "pk"]
+        verbose_name = "point hebdomadaire des demandes"
+        verbose_name_plural = "points hebdomadaires des demandes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "week_start"], name="weekly_digest_once_per_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Point hebdomadaire du {self.week_start:%d/%m/%Y} — {self.establishment_id}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries: a receiving server can recognise a message sent twice."""
+        return f"<point-hebdomadaire-{self.pk}@insertion.invalid>"
