@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("entretiens.urls")),
     path("etablissements/", include("entretiens.recipient_urls")),
     path("imports/", include("insertion.imports.urls")),
+    path("activites/", include("insertion.placements.urls")),
     path("admin/", admin.site.urls),
 ]
 

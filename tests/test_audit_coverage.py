@@ -37,6 +37,8 @@ PEOPLE_LISTS = frozenset(
         "entretiens:worklist",
         "entretiens:syntheses",
         "imports:review",
+        "placements:queue",
+        "placements:waiting_list",
     }
 )
 # Whose file a URL's object belongs to (see `world` in test_url_matrix.py).
@@ -47,6 +49,8 @@ PERSON_OF_TARGET = {
     "synthesis": "person",
     "validated": "person",
     "draft": "draft_person",
+    "placement_request": "person",
+    "person_request": "person",
 }
 # Names found nowhere else on a page, whatever the case.
 NAMES = {"person": "Kerouédan", "draft_person": "Tréguier"}

@@ -279,6 +279,7 @@ def test_each_counter_counts_the_cpip_caseload(client, story, cpip_fresnes):
         "not_seen": 2,  # soon (never), far (400 days)
         "unread": 1,  # soon: protected downloaded it, later read the interview
         "alerts": 1,  # far
+        "long_wait": 0,  # no request: tests/test_person_requests.py
     }
     assert [c.label for c in counters.values()] == [
         "Libérations dans 30 jours",
@@ -288,6 +289,7 @@ def test_each_counter_counts_the_cpip_caseload(client, story, cpip_fresnes):
         "Non vus depuis 6 mois",
         "Synthèses reçues non lues",
         "Dates de libération avancées",
+        "Demandes en attente depuis plus de 3 mois",
     ]
 
 

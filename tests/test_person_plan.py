@@ -715,8 +715,9 @@ def _history(person, cpip, n: int) -> None:
 # Session, user, the second factor's device, their establishments; the person with the
 # readiness annotations and the plan; interview, stays, DLP changes, arrangements; milestones,
 # their notes, their history; contacts, unread alerts; interview versions and syntheses for the
-# frise; the access log's line and the management's recent reads.
-PERSON_PAGE_QUERIES = 18
+# frise; the access log's line and the management's recent reads; the person's requests to the
+# services (their history is one more query when there is one: tests/test_person_requests.py).
+PERSON_PAGE_QUERIES = 19
 # Session, user, device, establishments; the milestone, the person (both scoped); the service
 # (savepoint, lock, update, history row, release); the person annotated again, the plan's
 # milestones, notes, history; the access log's line of the write.

@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from entretiens.choices import SynthesisStatus
+from entretiens.choices import Priority, SynthesisStatus
 from entretiens.models import Synthesis
 from insertion.establishments.models import RecipientRole, SynthesisRecipient
 from insertion.imports.models import (
@@ -30,6 +30,9 @@ from insertion.imports.models import (
     RunStatus,
 )
 from insertion.person.services import release_date_change
+from insertion.placements.choices import OfferKind, RequestOrigin
+from insertion.placements.models import Offer
+from insertion.placements.services import request_create
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
 from tests.factories import DetaineeFactory, InterviewFactory, UserFactory, validated_interview
@@ -40,6 +43,7 @@ ROLES = ("cpip", "interviewer", "prison_team", "manager", "national")
 EVERYONE = frozenset(ROLES)
 PERSON_READERS = frozenset({"cpip", "interviewer", "manager"})
 INTERVIEW_READERS = frozenset({"cpip", "interviewer", "manager", "prison_team"})
+PLACEMENT_KEEPERS = frozenset({"prison_team", "manager"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,25 @@ MATRIX = {
     "imports:review": Route(frozenset({"manager"})),
     "imports:review_row": Route(frozenset({"manager"}), target="import_row"),
     "imports:review_divergence": Route(frozenset({"manager"}), target="divergence"),
+    "person:request_create": Route(frozenset({"cpip", "manager"}), method="post", target="person"),
+    "person:request_withdraw": Route(
+        frozenset({"cpip", "manager"}), method="post", target="person_request"
+    ),
+    "placements:queue": Route(PLACEMENT_KEEPERS),
+    "placements:waiting_list": Route(PLACEMENT_KEEPERS, target="offer_kind"),
+    "placements:request_create": Route(PLACEMENT_KEEPERS),
+    "placements:request_detail": Route(PLACEMENT_KEEPERS, target="placement_request"),
+    **{
+        f"placements:request_{action}": Route(
+            PLACEMENT_KEEPERS, method="post", target="placement_request"
+        )
+        for action in ("examine", "allocate", "refuse", "withdraw", "finish", "rank")
+    },
+    "placements:offers": Route(PLACEMENT_KEEPERS),
+    "placements:offer_create": Route(PLACEMENT_KEEPERS),
+    "placements:offer_edit": Route(PLACEMENT_KEEPERS, target="offer"),
+    "placements:offer_deactivate": Route(PLACEMENT_KEEPERS, target="offer"),
+    "placements:offer_reactivate": Route(PLACEMENT_KEEPERS, target="offer"),
 }
 
 # How each kind of object goes into its URL.
@@ -126,7 +149,14 @@ KWARGS = {
     "import_run": lambda w: {"pk": w["import_run"].pk},
     "import_row": lambda w: {"pk": w["import_row"].pk},
     "divergence": lambda w: {"pk": w["divergence"].pk},
+    "placement_request": lambda w: {"pk": w["placement_request"].pk},
+    "person_request": lambda w: {"pk": w["person"].pk, "request_pk": w["placement_request"].pk},
+    "offer": lambda w: {"pk": w["offer"].pk},
+    "offer_kind": lambda w: {"kind": OfferKind.TRAINING},
 }
+# Targets that name no object of Fresnes: a user of another prison reaches their own (a waiting
+# list of their establishment), not a 404.
+NOT_OBJECTS = {"offer_kind"}
 # Not ours: Django's back-office (its own checks) and the favicon redirect (public, no data).
 OUTSIDE = {"admin"}
 
@@ -189,9 +219,27 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
     divergence = Divergence.objects.create(
         detainee=leaving, run=import_run, field="dlp", source_value="2027-01-01"
     )
+    # A request of the person (the validated interview opened their training one), an offer.
+    placement_request = request_create(
+        detainee=person,
+        offer_kind=OfferKind.WORK,
+        priority=Priority.MEDIUM,
+        origin=RequestOrigin.TEAM,
+        by=None,
+    )
+    offer = Offer.objects.create(
+        establishment=fresnes,
+        kind=OfferKind.TRAINING,
+        title="CAP Cuisine",
+        service="Responsable local de formation",
+        places=8,
+        permanent=True,
+    )
     return {
         "fresnes": fresnes,
         "lyon": lyon,
+        "placement_request": placement_request,
+        "offer": offer,
         "import_run": import_run,
         "import_row": import_row,
         "divergence": divergence,
@@ -257,7 +305,7 @@ def test_each_role_is_let_through_or_forbidden(client, world, fresnes_users, nam
 OBJECT_CASES = sorted(
     (name, role)
     for name, route in MATRIX.items()
-    if route.target
+    if route.target and route.target not in NOT_OBJECTS
     for role in route.allowed
     if role != "national"
 )

@@ -93,7 +93,7 @@ def test_each_role_is_allowed_or_forbidden(client, users, detainee_fresnes, name
     [
         ("cpip", "caseload:dashboard"),
         ("interviewer", "entretiens:worklist"),
-        ("prison_team", "entretiens:syntheses"),
+        ("prison_team", "placements:queue"),
         ("manager", "dashboard:establishments"),
         ("national", "dashboard:national"),
     ],

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from insertion.accounts.models import Role
-from insertion.accounts.policy import PERSON_READERS, SYNTHESIS_READERS
+from insertion.accounts.policy import PERSON_READERS, PLACEMENT_KEEPERS, SYNTHESIS_READERS
 
 
 def navigation(request) -> dict:
@@ -16,6 +16,9 @@ def navigation(request) -> dict:
         items.append(("Entretiens", reverse("entretiens:worklist")))
     if user.role in PERSON_READERS:
         items.append(("Personnes détenues", reverse("detainees:list")))
+    if user.role in PLACEMENT_KEEPERS:
+        items.append(("Activités", reverse("placements:queue")))
+        items.append(("Offres", reverse("placements:offers")))
     if user.role in SYNTHESIS_READERS:
         items.append(("Synthèses", reverse("entretiens:syntheses")))
     if user.role == Role.MANAGER:
@@ -29,9 +32,12 @@ def navigation(request) -> dict:
         items.append(("Statistiques nationales", reverse("dashboard:national")))
     if user.is_staff:
         items.append(("Back-office", reverse("admin:index")))
-    path = request.path
+    # The entry whose address is the longest start of the page's: « Offres » (/activites/offres/)
+    # rather than « Activités » (/activites/) on the offers' pages.
+    matching = [url for _, url in items if request.path.startswith(url)]
+    current = max(matching, key=len, default=None)
     return {
         "nav_items": [
-            {"label": label, "url": url, "active": path.startswith(url)} for label, url in items
+            {"label": label, "url": url, "active": url == current} for label, url in items
         ]
     }

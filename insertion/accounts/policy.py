@@ -27,11 +27,16 @@ CASELOAD_READERS = frozenset({Role.CPIP, Role.MANAGER})
 PLAN_READERS = frozenset({Role.CPIP, Role.MANAGER})
 TEAM_MANAGERS = frozenset({Role.MANAGER})
 NATIONAL_STATISTICS_READERS = frozenset({Role.NATIONAL})
+# Offers and requests (issue 14): the prison teams and the managers keep the establishment's
+# offers and work its requests (examine, waiting list, allocation); a CPIP also makes requests
+# for the people of their establishments and records that a person withdrew one.
+PLACEMENT_KEEPERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
+REQUEST_MAKERS = frozenset({Role.CPIP, Role.PRISON_TEAM, Role.MANAGER})
 
 _LANDING_URL_NAMES = {
     Role.CPIP: "caseload:dashboard",
     Role.INTERVIEWER: "entretiens:worklist",
-    Role.PRISON_TEAM: "entretiens:syntheses",
+    Role.PRISON_TEAM: "placements:queue",
     Role.MANAGER: "dashboard:establishments",
     Role.NATIONAL: "dashboard:national",
 }

@@ -52,6 +52,14 @@ class Action:
     IMPORT_REPORT = "import.rapport"
     IMPORT_REVIEW_READ = "import.examen"
     IMPORT_REVIEW = "import.decision"
+    REQUEST_READ = "demande.consultation"
+    REQUEST_CREATE = "demande.creation"
+    REQUEST_EXAMINE = "demande.examen"
+    REQUEST_ALLOCATE = "demande.affectation"
+    REQUEST_REFUSE = "demande.refus"
+    REQUEST_WITHDRAW = "demande.retrait"
+    REQUEST_FINISH = "demande.fin"
+    REQUEST_RANK = "demande.rang"
     REFUSED = "tentative.refusee"
 
 

@@ -18,6 +18,14 @@ PERSONAL_DATA_URL_NAMES = {
     "caseload:reassign",
     "imports:review_row",
     "imports:review_divergence",
+    # A person's requests for work, training, classes (`pk` names the request).
+    "placements:request_create",
+    "placements:request_examine",
+    "placements:request_allocate",
+    "placements:request_refuse",
+    "placements:request_withdraw",
+    "placements:request_finish",
+    "placements:request_rank",
 }
 
 

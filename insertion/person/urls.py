@@ -1,8 +1,9 @@
-"""The person page and the actions of its release preparation, under /personnes/<pk>/."""
+"""The person page and the actions of its release preparation and of its requests to the
+services of the establishment, under /personnes/<pk>/."""
 
 from django.urls import path
 
-from insertion.person.views import page, plan
+from insertion.person.views import page, plan, requests
 
 app_name = "person"
 urlpatterns = [
@@ -35,4 +36,10 @@ urlpatterns = [
         name="alert_mark_seen",
     ),
     path("<int:pk>/liberation/", plan.release_record, name="release_record"),
+    path("<int:pk>/demandes/nouvelle/", requests.request_create, name="request_create"),
+    path(
+        "<int:pk>/demandes/<int:request_pk>/retrait/",
+        requests.request_withdraw,
+        name="request_withdraw",
+    ),
 ]

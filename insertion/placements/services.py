@@ -388,3 +388,120 @@ def requests_from_interview(*, interview, by) -> list[PlacementRequest]:
         _event(request, "", by=by, note="Préconisation de l'entretien d'arrivée")
         created.append(request)
     return created
+
+
+# --- Offers ------------------------------------------------------------------------------------
+#
+# The prison teams and the managers keep the establishment's offers (views/offers.py). An offer is
+# never deleted: deactivated, it receives no new allocation and the people already allocated
+# keep their place (and the history of the requests keeps pointing at it).
+
+
+def _allocated_count(offer: Offer) -> int:
+    return offer.requests.filter(status=RequestStatus.ALLOCATED).count()
+
+
+def _full_clean(offer: Offer) -> None:
+    # The establishment is chosen by the view, never typed: not validated again here.
+    offer.full_clean(exclude=["establishment"])
+
+
+@transaction.atomic
+def offer_create(
+    *,
+    establishment,
+    kind: str,
+    title: str,
+    service: str,
+    places: int,
+    permanent: bool = False,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    work_setting: str = "",
+    requirements: str = "",
+) -> Offer:
+    """A new offer of the establishment, active at once. A permanent offer keeps no end date
+    (its start date, when given, says since when it exists)."""
+    offer = Offer(
+        establishment=establishment,
+        kind=kind,
+        title=title.strip(),
+        service=service.strip(),
+        places=places,
+        permanent=permanent,
+        start_date=start_date,
+        end_date=None if permanent else end_date,
+        work_setting=work_setting,
+        requirements=requirements.strip(),
+        active=True,
+    )
+    _full_clean(offer)
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def offer_update(
+    *,
+    offer: Offer,
+    kind: str,
+    title: str,
+    service: str,
+    places: int,
+    permanent: bool,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None,
+    work_setting: str = "",
+    requirements: str = "",
+) -> Offer:
+    """Changes what the offer is (not its establishment, nor its active flag: see
+    `offer_set_active`).
+
+    Two rules protect the people already placed: an offer that has received allocations keeps
+    its kind (their requests are of that kind), and it cannot have fewer places than the people
+    allocated to it now."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    errors: dict[str, list] = {}
+    if kind != offer.kind and offer.requests.exists():
+        errors["kind"] = [
+            "Des demandes sont déjà liées à cette offre : son type ne peut plus changer. "
+            "Désactivez-la et créez une nouvelle offre."
+        ]
+    allocated = _allocated_count(offer)
+    if places is not None and 1 <= places < allocated:
+        errors["places"] = [
+            f"{allocated} personnes sont affectées à cette offre : elle ne peut pas avoir "
+            f"moins de {allocated} places."
+        ]
+    offer.kind = kind
+    offer.title = title.strip()
+    offer.service = service.strip()
+    offer.places = places
+    offer.permanent = permanent
+    offer.start_date = start_date
+    offer.end_date = None if permanent else end_date
+    offer.work_setting = work_setting
+    offer.requirements = requirements.strip()
+    try:
+        _full_clean(offer)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def offer_set_active(*, offer: Offer, active: bool) -> Offer:
+    """Deactivates (no new allocation; the people allocated keep their place) or reactivates
+    an offer."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.active == active:
+        raise ValidationError(
+            "Cette offre est déjà active." if active else "Cette offre est déjà désactivée.",
+            code="active",
+        )
+    offer.active = active
+    offer.save(update_fields=["active", "updated_at"])
+    return offer

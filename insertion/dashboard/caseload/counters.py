@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 
-from insertion.dashboard.caseload.filters import CaseloadFilterForm
+from insertion.dashboard.caseload.filters import LONG_WAIT_CONDITION, CaseloadFilterForm
 from insertion.dashboard.caseload.selectors import Caseload
 from insertion.detainees.models import release_within
 from insertion.release.readiness import not_seen_condition, risk_condition
@@ -58,6 +58,15 @@ def _counter_definitions(today: datetime.date):
             {"alerte": "1"},
             Q(has_unread_alert=True),
             True,
+        ),
+        # People, like the others (the list it links to shows them): a person waits for more
+        # than 3 months for one activity or more.
+        (
+            "long_wait",
+            "Demandes en attente depuis plus de 3 mois",
+            {"attente": "1"},
+            LONG_WAIT_CONDITION,
+            False,
         ),
     )
 

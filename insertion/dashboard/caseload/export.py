@@ -3,7 +3,12 @@
 import datetime
 
 from insertion.core.spreadsheet import safe_cell
-from insertion.dashboard.caseload.labels import arrangement_label, interview_label, synthesis_label
+from insertion.dashboard.caseload.labels import (
+    arrangement_label,
+    interview_label,
+    requests_label,
+    synthesis_label,
+)
 
 CSV_HEADER = (
     "Nom",
@@ -24,6 +29,8 @@ CSV_HEADER = (
     "Aménagement de peine",
     "Sortie sèche à risque",
     "DLP avancée",
+    "Demandes en cours",
+    "Demandes en attente depuis plus de 3 mois",
 )
 
 
@@ -62,4 +69,8 @@ def caseload_csv_rows(people, *, today: datetime.date):
             arrangement_label(person.arrangement_kind, person.arrangement_status),
             _yes(person.dry_risk),
             _yes(person.has_unread_alert),
+            requests_label(
+                person.requests_to_review, person.requests_waiting, person.requests_allocated
+            ),
+            person.requests_long_waiting,
         )

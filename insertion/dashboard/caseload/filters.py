@@ -24,6 +24,8 @@ ARRANGEMENT_FILTERS = {
     "accorde": ("Accordé", ArrangementStatus.GRANTED),
     "refuse": ("Refusé", ArrangementStatus.REFUSED),
 }
+# A request on the waiting list for more than 3 months (the column of `selectors.caseload`).
+LONG_WAIT_CONDITION = Q(requests_long_waiting__gt=0)
 URGENCY = "urgence"
 # The orders read the columns of `selectors.caseload` (urgency: readiness.py's score).
 SORTS = {
@@ -80,6 +82,7 @@ class CaseloadFilterForm(FilterForm):
     retard = FlagField(label="avec un jalon en retard")
     alerte = FlagField(label="dont la DLP a été avancée")
     synthese = FlagField(label="avec une synthèse reçue non lue")
+    attente = FlagField(label="en attente d'une activité depuis plus de 3 mois")
 
     columns = {"q": "fr-col-12 fr-col-md-4"}
     flags_legend = "Seulement les personnes"
@@ -93,6 +96,7 @@ class CaseloadFilterForm(FilterForm):
         "amenagement",
         "alerte",
         "synthese",
+        "attente",
         "q",
     )
 
@@ -203,6 +207,8 @@ class CaseloadFilterForm(FilterForm):
             condition &= Q(has_unread_alert=True)
         if values["synthese"]:
             condition &= Q(synthesis_unread=True)
+        if values["attente"]:
+            condition &= LONG_WAIT_CONDITION
         if self.query:
             # DetaineeQuerySet.search's lookup, as a condition the counters' query counts too.
             condition &= search_condition(self.query, "search_text__contains")

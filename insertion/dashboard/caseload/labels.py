@@ -65,3 +65,16 @@ def arrangement_label(kind: str | None, status: str | None) -> str:
     if not kind:
         return "Aucun"
     return f"{arrangement_abbreviation(kind)[0]} ({arrangement_status_label(status).lower()})"
+
+
+def requests_label(to_review: int, waiting: int, allocated: int) -> str:
+    """The person's open requests by state, in short: « 1 à examiner · 2 en attente · 1
+    affectée »; "" without one."""
+    parts = []
+    if to_review:
+        parts.append(f"{to_review} à examiner")
+    if waiting:
+        parts.append(f"{waiting} en attente")
+    if allocated:
+        parts.append(f"{allocated} affectée{'s' if allocated > 1 else ''}")
+    return " · ".join(parts)

@@ -10,6 +10,11 @@ places, each for only what it reads:
 Every column is declared once per request as an alias (`caseload`): a query compiles only the
 ones it reads. The CSV export, which shows every column of every row, selects them all at once.
 
+Requests to the services of the establishment (work, training, classes…): the person's open
+requests counted by state, and those waiting « depuis plus de 3 mois » (on the waiting list since
+before `long_wait_start`, PLACEMENT_LONG_WAIT_DAYS days ago). Never their « précisions »: they may
+come from the interview's recommendations, which the dashboard does not show.
+
 Unread synthesis: the person's latest synthesis that reached the teams (generated or sent),
 which the user has neither downloaded nor read on the interview page since it was created (the
 access log says so: `synthese.telechargement` on the synthesis, `entretien.consultation` on its
@@ -19,7 +24,9 @@ interview).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from entretiens.choices import SynthesisStatus
 from entretiens.models import Interview, Synthesis
@@ -29,6 +36,8 @@ from insertion.audit.models import AccessLog
 from insertion.core.lists import RowsByIds
 from insertion.dashboard.caseload.filters import MINE, NO_REFERENT, CaseloadFilterForm
 from insertion.detainees.models import Detainee, SentenceArrangement
+from insertion.placements.choices import RequestStatus
+from insertion.placements.models import PlacementRequest
 from insertion.release.models import ReleaseAlert
 from insertion.release.readiness import readiness_annotations, risk_and_urgency_annotations
 
@@ -91,6 +100,34 @@ def caseload_annotations() -> dict:
     }
 
 
+def long_wait_start(today: datetime.date) -> datetime.date:
+    """A request on the waiting list since before this day waits « depuis plus de 3 mois »."""
+    return today - datetime.timedelta(days=settings.PLACEMENT_LONG_WAIT_DAYS)
+
+
+def _request_count(**conditions):
+    requests = (
+        PlacementRequest.objects.filter(detainee_id=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("detainee_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(requests, output_field=IntegerField()), 0)
+
+
+def request_annotations(today: datetime.date) -> dict:
+    """The person's open requests by state, and those waiting for more than 3 months."""
+    return {
+        "requests_to_review": _request_count(status=RequestStatus.TO_REVIEW),
+        "requests_waiting": _request_count(status=RequestStatus.WAITING),
+        "requests_allocated": _request_count(status=RequestStatus.ALLOCATED),
+        "requests_long_waiting": _request_count(
+            status=RequestStatus.WAITING, waiting_since__lt=long_wait_start(today)
+        ),
+    }
+
+
 def unread_synthesis_annotation(*, user) -> Exists:
     """To add after `caseload_annotations` (it reads `received_synthesis_id`)."""
     downloaded = AccessLog.objects.filter(
@@ -135,6 +172,7 @@ def caseload(user, filters: CaseloadFilterForm, *, today: datetime.date) -> Case
         risk_and_urgency_annotations(today),  # reads the readiness columns
         caseload_annotations(),
         {"synthesis_unread": unread_synthesis_annotation(user=user)},
+        request_annotations(today),
     )
     people = caseload_scope(user, filters)
     for group in columns:

@@ -31,3 +31,10 @@ def arrangement_abbreviation(person):
 @register.filter
 def arrangement_status_label(person):
     return labels.arrangement_status_label(person.arrangement_status)
+
+
+@register.filter
+def requests_label(person):
+    return labels.requests_label(
+        person.requests_to_review, person.requests_waiting, person.requests_allocated
+    )

@@ -1,5 +1,6 @@
 """The person page: identity, stays, release dates and arrangements, the interview's state and,
-for the plan readers, the release preparation (insertion/person/page.py)."""
+for the plan readers, the release preparation (insertion/person/page.py) and the requests to the
+services of the establishment (insertion/person/activity_requests.py)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from insertion.accounts.policy import (
 from insertion.audit.log import Action, record
 from insertion.audit.models import AccessLog
 from insertion.detainees.models import Detainee
+from insertion.person.activity_requests import requests_context
 from insertion.person.page import plan_context
 from insertion.release.readiness import with_readiness
 
@@ -64,6 +66,7 @@ def detainee_detail(request, pk: int):
                 show_all_contacts=request.GET.get("contacts") == "tous",
             )
         )
+        context.update(requests_context(user=user, detainee=detainee, today=today))
     record(request=request, action=Action.PERSON_READ, obj=detainee, person=detainee)
     if reads_plan:
         # Transparency: who of the management opened this person's data lately.
