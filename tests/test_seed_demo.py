@@ -2,9 +2,10 @@
 
 import datetime
 import io
+import itertools
 import random
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,7 @@ from entretiens.choices import (
     DeliveryStatus,
     InterviewStatus,
     NotDoneReason,
+    Priority,
     Section,
     SynthesisStatus,
 )
@@ -31,11 +33,13 @@ from entretiens.models import (
     Synthesis,
 )
 from entretiens.services import interview_missing
+from entretiens.sharing import is_shared
 from entretiens.summary import interview_summary
 from insertion.accounts.models import Role, User
 from insertion.audit.models import AccessLog
 from insertion.demo import generate
 from insertion.demo.accounts import DEMO_EMAILS, DEMO_PASSWORD, FRESNES, MELUN
+from insertion.demo.placements import placements_step
 from insertion.demo.syntheses import seed_syntheses
 from insertion.detainees.models import (
     ArrangementStatus,
@@ -54,6 +58,16 @@ from insertion.establishments.models import (
     SynthesisRecipient,
 )
 from insertion.imports.models import ImportRun
+from insertion.placements.choices import (
+    ORIENTATION_TO_OFFER_KIND,
+    OfferKind,
+    RequestOrigin,
+    RequestStatus,
+    WorkSetting,
+)
+from insertion.placements.models import Offer, PlacementRequest, RequestEvent
+from insertion.placements.services import request_allocate
+from insertion.placements.waiting import demand_vs_places
 from insertion.release.models import (
     Milestone,
     MilestoneKind,
@@ -87,8 +101,18 @@ def demo_world(debug):
 
 def wipe():
     AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
-    # The demo's past import first: its run holds its establishment (PROTECT).
-    for model in (ImportRun, Detainee, User, Establishment, ProbationService, Region):
+    # The demo's past import first: its run holds its establishment (PROTECT); so do the
+    # requests and the offers.
+    for model in (
+        ImportRun,
+        PlacementRequest,
+        Offer,
+        Detainee,
+        User,
+        Establishment,
+        ProbationService,
+        Region,
+    ):
         model.objects.all().delete()
 
 
@@ -313,6 +337,21 @@ def test_national_data_set_on_a_tiny_scale_holds_the_rules(debug, tmp_path):
     assert some_cpip.check_password(DEMO_PASSWORD)
     assert User.objects.filter(email__in=DEMO_EMAILS).count() == 6
 
+    # Offers everywhere, requests of the people held and released.
+    today = timezone.localdate()
+    current = Offer.objects.current(today)
+    assert current.values("establishment").distinct().count() == Establishment.objects.count()
+    requests = PlacementRequest.objects.all()
+    assert requests.count() > 200
+    # (Nobody waits long here: a person or two per establishment against its places.)
+    assert {RequestStatus.ALLOCATED, RequestStatus.DONE, RequestStatus.CLOSED} <= set(
+        requests.values_list("status", flat=True)
+    )
+    assert requests.filter(origin=RequestOrigin.INTERVIEW).exists()
+    assert not requests.open().filter(detainee__release_date__isnull=False).exists()
+    assert not requests.open().exclude(establishment=F("detainee__establishment")).exists()
+    assert RequestEvent.objects.count() > requests.count()
+
 
 def test_national_figures_are_shared_between_establishments():
     """The full-scale sizing, without the database: 85,000 held, 4,000 CPIP, 10 to 140 each."""
@@ -520,6 +559,10 @@ def test_the_interviews_are_inserted_in_bulk():
     assert len(on_syntheses) < 15
     assert counts["milestones"] > 4000
     assert len(on_plans) < 15
+    on_placements = [q for q in sqls if "placements_" in q]
+    assert counts["placement_requests"] > 300
+    assert counts["request_events"] > counts["placement_requests"]
+    assert len(on_placements) < 15
 
 
 def test_seed_demo_prints_the_interview_counts(debug):
@@ -532,14 +575,16 @@ def test_seed_demo_prints_the_interview_counts(debug):
         "interview_postponements",
     ):
         assert re.search(rf"\d {key}$", out, re.MULTILINE)
+    assert re.search(r"\d offres des établissements", out)
+    assert re.search(r"\d demandes des personnes", out)
     assert Interview.objects.count() == int(
         re.search(r"(\S+) interviews$", out, re.MULTILINE).group(1).replace("\u202f", "")
     )
 
 
-def test_a_seed_gives_the_same_interviews(debug):
+def test_a_seed_gives_the_same_interviews_and_requests(debug):
     def fingerprint():
-        return list(
+        interviews = list(
             Interview.objects.order_by("establishment__name", "incarceration__ecrou_number")
             .annotate(barrier_count=Count("barriers"))
             .values_list(
@@ -552,6 +597,24 @@ def test_a_seed_gives_the_same_interviews(debug):
                 "barrier_count",
             )
         )
+        # Dates only: a moment drawn later than now today is now, which moves.
+        requests = list(
+            PlacementRequest.objects.order_by(
+                "establishment__name", "detainee__ecrou_number", "offer_kind", "pk"
+            ).values_list(
+                "detainee__ecrou_number",
+                "offer_kind",
+                "status",
+                "origin",
+                "priority",
+                "waiting_since",
+                "start_date",
+                "ended_on",
+                "offer__title",
+                "manual_rank",
+            )
+        )
+        return interviews, requests
 
     seed(seed=7)
     first = fingerprint()
@@ -731,3 +794,214 @@ def test_the_demo_cpip_has_people_in_every_state(demo_world):
     assert ReleaseAlert.objects.unread().filter(referent=cpip).exists()
     never_seen = people.filter(last_contact_on__isnull=True).count()
     assert 0 < never_seen < counts["not_seen"]
+
+
+# Offers and requests ----------------------------------------------------------------------
+
+SERVICE_KINDS = [kind for kind in OfferKind.values if kind != OfferKind.OTHER]
+
+
+def test_every_demo_establishment_has_current_offers_of_each_kind(demo_world):
+    today = timezone.localdate()
+    for establishment in Establishment.objects.all():
+        current = Offer.objects.current(today).filter(establishment=establishment)
+        assert sorted(set(current.values_list("kind", flat=True))) == sorted(SERVICE_KINDS)
+
+    offers = Offer.objects.all()
+    work = offers.filter(kind=OfferKind.WORK)
+    assert set(work.values_list("work_setting", flat=True)) == set(WorkSetting.values)
+    assert not offers.exclude(kind=OfferKind.WORK).exclude(work_setting="").exists()
+    services = set(offers.values_list("service", flat=True))
+    assert {
+        "Responsable du travail",
+        "Responsable local de formation (RLF)",
+        "Service d'enseignement (ULE)",
+    } <= services
+    assert any(service.startswith("Concessionnaire ") for service in services)
+    for offer in offers:
+        low, high = {OfferKind.WORK: (5, 40), OfferKind.TRAINING: (8, 12)}.get(offer.kind, (10, 15))
+        assert low <= offer.places <= high, offer
+        if offer.kind == OfferKind.TRAINING and not offer.permanent:
+            assert 120 <= (offer.end_date - offer.start_date).days <= 270  # 4 to 9 months
+    # A few ended or closed: the history of the requests points at them.
+    assert offers.filter(end_date__lt=today).exists()
+    assert offers.filter(active=False).exists()
+    assert offers.filter(active=True).count() > 2 * offers.filter(active=False).count()
+
+
+def test_the_demo_team_has_a_work_queue_at_fresnes(demo_world):
+    """About ten requests to examine (some overdue), waiting lists for work and training longer
+    than their places, and the browser test's story: a person followed by cpip@ waiting for a
+    training whose current session has a free place, whom equipe@ can place."""
+    today = timezone.localdate()
+    fresnes = Establishment.objects.get(name=FRESNES)
+    team = User.objects.get(email="equipe@demo.insertion.fr")
+    requests = PlacementRequest.objects.visible_to(team)
+    assert set(requests.values_list("establishment_id", flat=True)) == {fresnes.pk}
+
+    to_review = requests.filter(status=RequestStatus.TO_REVIEW)
+    assert 8 <= to_review.count() <= 15
+    overdue = to_review.filter(created_at__lt=timezone.now() - datetime.timedelta(days=10))
+    assert 2 <= overdue.count() <= 6
+    demand = {row.offer_kind: row for row in demand_vs_places(fresnes, today=today)}
+    for kind in (OfferKind.WORK, OfferKind.TRAINING):
+        assert demand[kind].waiting > demand[kind].places > 0, demand[kind].summary
+    assert set(requests.values_list("status", flat=True)) >= {
+        RequestStatus.TO_REVIEW,
+        RequestStatus.WAITING,
+        RequestStatus.ALLOCATED,
+        RequestStatus.DONE,
+        RequestStatus.REFUSED,
+    }
+    waiting = requests.filter(status=RequestStatus.WAITING)
+    old = waiting.filter(waiting_since__lt=today - datetime.timedelta(days=91))
+    assert 0 < old.count() < waiting.count()
+    assert waiting.exclude(manual_rank=None).exclude(override_reason="").exists()
+
+    cpip = User.objects.get(email="cpip@demo.insertion.fr")
+    candidate = (
+        waiting.filter(offer_kind=OfferKind.TRAINING, detainee__referent=cpip)
+        .order_by("pk")
+        .first()
+    )
+    assert candidate is not None
+    sessions = (
+        Offer.objects.current(today)
+        .filter(establishment=fresnes, kind=OfferKind.TRAINING, start_date__lte=today)
+        .annotate(taken=Count("requests", filter=Q(requests__status=RequestStatus.ALLOCATED)))
+    )
+    free = [session for session in sessions if session.taken < session.places]
+    assert free
+
+    placed = request_allocate(request=candidate, offer=free[0], start_date=today, by=team)
+
+    assert placed.status == RequestStatus.ALLOCATED
+
+
+def test_the_requests_follow_the_rules_of_the_application(demo_world):
+    today = timezone.localdate()
+    now = timezone.now()
+    requests = PlacementRequest.objects.select_related("offer", "detainee")
+    assert set(requests.values_list("status", flat=True)) == set(RequestStatus.values)
+    assert set(requests.values_list("origin", flat=True)) == set(RequestOrigin.values)
+
+    # Born of an interview: one per orientation that goes to a service, when the person shared
+    # the recommendations, with the orientation's priority and details, at the validation.
+    orientation_kind = {
+        offer: orientation for orientation, offer in ORIENTATION_TO_OFFER_KIND.items()
+    }
+    from_interviews = requests.filter(origin=RequestOrigin.INTERVIEW).select_related("interview")
+    assert from_interviews.count() > 100
+    for request in from_interviews:
+        interview = request.interview
+        assert interview.status == InterviewStatus.VALIDATED
+        assert is_shared(interview.withheld_sections, Section.RECOMMENDATIONS)
+        orientation = interview.orientations.get(kind=orientation_kind[request.offer_kind])
+        assert (request.priority, request.details) == (orientation.priority, orientation.details)
+        assert request.created_at == interview.validated_at
+        assert request.created_by_id == interview.validated_by_id
+        assert request.establishment_id == interview.establishment_id
+    assert not requests.exclude(origin=RequestOrigin.INTERVIEW).exclude(interview=None).exists()
+    for interview in Interview.objects.filter(status=InterviewStatus.VALIDATED).prefetch_related(
+        "orientations", "placement_requests"
+    ):
+        kinds = {request.offer_kind for request in interview.placement_requests.all()}
+        if is_shared(interview.withheld_sections, Section.RECOMMENDATIONS):
+            called = {o.kind for o in interview.orientations.all()}
+            assert kinds == {
+                ORIENTATION_TO_OFFER_KIND[k] for k in called if k in orientation_kind.values()
+            }
+        else:
+            assert kinds == set()
+
+    # Open: at most one per person and kind, of a person held, where they are held.
+    open_ = requests.open()
+    assert not open_.filter(detainee__release_date__isnull=False).exists()
+    assert not open_.exclude(establishment=F("detainee__establishment")).exists()
+    assert not open_.values("detainee", "offer_kind").annotate(n=Count("pk")).filter(n__gt=1)
+    # Closed by the departure, on the day, for its reason.
+    closed = requests.filter(status=RequestStatus.CLOSED)
+    assert {"transfert", "liberation"} == set(closed.values_list("closing_reason", flat=True))
+    for request in closed:
+        assert Incarceration.objects.filter(
+            detainee=request.detainee,
+            establishment=request.establishment,
+            departure_date=request.ended_on,
+            departure_reason=request.closing_reason,
+        ).exists()
+    # Placed in an offer of the kind asked, in the same establishment, within its places.
+    for request in requests.exclude(offer=None):
+        assert request.offer.establishment_id == request.establishment_id
+        assert request.offer.kind == request.offer_kind
+        assert request.start_date >= request.waiting_since
+    allocated = requests.filter(status=RequestStatus.ALLOCATED)
+    assert not allocated.filter(Q(offer=None) | Q(start_date=None)).exists()
+    for request in allocated:
+        assert request.offer.active
+        assert request.offer.permanent or request.offer.end_date >= today
+    taken = allocated.values("offer__places", "offer").annotate(n=Count("pk"))
+    assert all(row["n"] <= row["offer__places"] for row in taken)
+    for request in requests.filter(status=RequestStatus.DONE):
+        assert request.start_date <= request.ended_on <= today
+    assert not requests.filter(status=RequestStatus.REFUSED, refusal_reason="").exists()
+    for request in requests.exclude(waiting_since=None):
+        assert timezone.localdate(request.created_at) <= request.waiting_since <= today
+
+    # The history: created "à examiner", each step from the state the previous one left, the
+    # last one the request's state, dated in order, never in the future.
+    events = defaultdict(list)
+    for event in RequestEvent.objects.order_by("request", "at", "pk"):
+        events[event.request_id].append(event)
+    for request in requests:
+        history = events[request.pk]
+        assert (history[0].from_status, history[0].to_status) == ("", RequestStatus.TO_REVIEW)
+        assert history[0].at == request.created_at
+        for before, after in itertools.pairwise(history):
+            assert after.from_status == before.to_status
+            assert before.at <= after.at <= now
+        assert history[-1].to_status == request.status
+        assert history[-1].at == request.updated_at
+    closing = RequestEvent.objects.filter(to_status=RequestStatus.CLOSED)
+    assert not closing.exclude(by=None).exists()
+
+
+def test_the_step_makes_no_request_from_withheld_recommendations(
+    fresnes, interviewer_fresnes, prison_team_fresnes
+):
+    from tests.factories import DetaineeFactory, validated_interview
+
+    shared = validated_interview(
+        by=interviewer_fresnes, detainee=DetaineeFactory(establishment=fresnes)
+    )
+    withheld = validated_interview(
+        by=interviewer_fresnes,
+        detainee=DetaineeFactory(establishment=fresnes),
+        withheld_sections=[Section.RECOMMENDATIONS],
+    )
+    PlacementRequest.objects.all().delete()  # made by the validation: the step makes them here
+
+    counts = placements_step(random.Random(3), timezone.localdate(), [fresnes])
+
+    assert counts["offers"] == Offer.objects.filter(establishment=fresnes).count() > 5
+    assert counts["placement_requests"] == PlacementRequest.objects.count()
+    (request,) = PlacementRequest.objects.filter(interview=shared)
+    assert (request.offer_kind, request.priority, request.origin) == (
+        OfferKind.TRAINING,
+        Priority.HIGH,
+        RequestOrigin.INTERVIEW,
+    )
+    assert request.created_by == interviewer_fresnes
+    assert not PlacementRequest.objects.filter(interview=withheld).exists()
+    assert not PlacementRequest.objects.filter(
+        detainee=withheld.detainee, origin=RequestOrigin.INTERVIEW
+    ).exists()
+    # The ids were handed out by the step: the sequence goes on after the largest.
+    before = max(PlacementRequest.objects.values_list("pk", flat=True))
+    made = PlacementRequest.objects.create(
+        detainee=withheld.detainee,
+        establishment=fresnes,
+        offer_kind=OfferKind.OTHER,
+        priority=Priority.LOW,
+        origin=RequestOrigin.PERSON,
+    )
+    assert made.pk > before

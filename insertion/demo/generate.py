@@ -845,6 +845,7 @@ def seed_demo_world(
 ) -> Counter:
     """The small world of `make run`: six establishments, a few hundred people, demo accounts,
     the syntheses of the validated interviews (`pdfs`: see insertion/demo/syntheses.py)."""
+    from insertion.demo.placements import placements_step
     from insertion.demo.syntheses import seed_syntheses
 
     rng = random.Random(seed)
@@ -917,6 +918,7 @@ def seed_demo_world(
         plans.extend(released)
     counts.update(insert_people(plans, EcrouBook(), rng=rng, today=today))
     counts.update(seed_syntheses(rng, pdfs=pdfs, log=log))
+    counts.update(placements_step(rng, today))
     return counts
 
 
@@ -1049,6 +1051,7 @@ def seed_national(
     `fraction` scales the people and the CPIP (not the establishments): the tests use a tiny one.
     The syntheses share one stand-in PDF (insertion/demo/syntheses.py).
     """
+    from insertion.demo.placements import placements_step
     from insertion.demo.syntheses import seed_syntheses
 
     started = time.monotonic()
@@ -1157,6 +1160,11 @@ def seed_national(
     log(f"  Synthèses et leurs envois… ({time.monotonic() - started:.0f} s)")
     counts.update(seed_syntheses(rng, pdfs="placeholder"))
     log(f"  {counts['syntheses']} synthèses ({time.monotonic() - started:.0f} s)")
+    counts.update(placements_step(rng, today))
+    log(
+        f"  {counts['offers']} offres, {counts['placement_requests']} demandes "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     # Millions of rows just loaded: the planner's statistics must know them before anything is
     # measured (autovacuum would get there later; a real import ends the same way).
     if connection.vendor == "postgresql":

@@ -34,6 +34,9 @@ LABELS = {
     "milestone_changes": "changements d'état de jalons",
     "contacts": "contacts avec les personnes",
     "release_alerts": "alertes de DLP avancée",
+    "offers": "offres des établissements (travail, formation, enseignement…)",
+    "placement_requests": "demandes des personnes (à examiner, en liste d'attente, affectées…)",
+    "request_events": "changements d'état des demandes",
     "import_runs": "import d'extraction appliqué (historique des imports)",
 }
 
