@@ -30,6 +30,8 @@ PAGES = [
     "dashboard_manager",
     "dashboard_manager_largest",
     "person_page",
+    "team_queue",
+    "waiting_list",
 ]
 
 # With the delivery tests, on one xdist worker (`make test`); without xdist the marker is unknown.

@@ -1,6 +1,7 @@
 """The pages `manage.py bench` measures: the heaviest realistic case of each, found in the data
 set, with the user who would open it and the p95 it should meet (issue 12's targets for the
-interview form, the dashboards and the person page; 150 ms for the others)."""
+interview form, the dashboards and the person page; 150 ms for the others, the team's queue
+and the waiting list of issue 14 among them)."""
 
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from entretiens.models import Interview
 from insertion.accounts.models import Role, User
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
+from insertion.placements.choices import OPEN_REQUEST_STATUSES, RequestStatus
+from insertion.placements.models import PlacementRequest
 
 DEFAULT_TARGET_MS = 150
 # The manager's dashboard measured on an establishment of about this many people held, and
@@ -158,4 +161,54 @@ def release_pages() -> list[Page]:
     if person is not None:
         url = reverse("person:detail", args=[person.pk])
         pages.append(Page("person_page", "Page d'une personne (plan de sortie)", url, cpip, 100))
+    return pages
+
+
+def placement_pages() -> list[Page]:
+    """The prison team of the establishment with the most open requests: their work queue, and
+    the longest waiting list of the data set (issue 14: p95 ≤ 150 ms)."""
+    open_requests = Count(
+        "placement_requests",
+        filter=Q(placement_requests__status__in=OPEN_REQUEST_STATUSES),
+    )
+    establishment = (
+        Establishment.objects.annotate(open=open_requests)
+        .filter(open__gt=0)
+        .order_by("-open", "pk")
+        .first()
+    )
+    if establishment is None:
+        return []
+    team = (
+        User.objects.filter(role=Role.PRISON_TEAM, is_active=True, establishments=establishment)
+        .order_by("pk")
+        .first()
+    )
+    if team is None:
+        return []
+    pages = [
+        Page(
+            "team_queue",
+            f"File de travail de l'équipe ({establishment.open} demandes en cours)",
+            f"{reverse('placements:queue')}?etablissement={establishment.pk}",
+            team,
+        )
+    ]
+    longest = (
+        PlacementRequest.objects.filter(establishment=establishment, status=RequestStatus.WAITING)
+        .values("offer_kind")
+        .annotate(waiting=Count("pk"))
+        .order_by("-waiting", "offer_kind")
+        .first()
+    )
+    if longest is not None:
+        url = reverse("placements:waiting_list", args=[longest["offer_kind"]])
+        pages.append(
+            Page(
+                "waiting_list",
+                f"Liste d'attente ({longest['waiting']} personnes)",
+                f"{url}?etablissement={establishment.pk}",
+                team,
+            )
+        )
     return pages

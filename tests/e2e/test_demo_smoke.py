@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 DEMO_ACCOUNTS = {
     "cpip@demo.insertion.fr": "/portefeuille/",
     "afpa@demo.insertion.fr": "/entretiens/",
-    "equipe@demo.insertion.fr": "/syntheses/",
+    "equipe@demo.insertion.fr": "/activites/",
     "direction@demo.insertion.fr": "/pilotage/etablissements/",
     "national@demo.insertion.fr": "/pilotage/national/",
     "admin@demo.insertion.fr": "/admin/",

@@ -27,7 +27,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from insertion.bench.delivery import measure_delivery
-from insertion.bench.pages import Page, interview_pages, log_in, release_pages
+from insertion.bench.pages import (
+    Page,
+    interview_pages,
+    log_in,
+    placement_pages,
+    release_pages,
+)
 from insertion.bench.render import measure_render, richest_synthesis
 from insertion.bench.timings import summary
 
@@ -143,7 +149,7 @@ class Command(BaseCommand):
                 "Aucun établissement avec un intervenant et des entretiens : chargez d'abord "
                 "`seed_demo --scale national`."
             )
-        for page in pages + release_pages():
+        for page in pages + release_pages() + placement_pages():
             self.progress(f"{page.label} : {warmup} requêtes d'échauffement, {requests} mesurées…")
             client = Client(HTTP_HOST="127.0.0.1")
             log_in(client, page.user)
