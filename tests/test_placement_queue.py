@@ -16,6 +16,7 @@ from insertion.placements import reminders
 from insertion.placements.choices import OfferKind, RequestOrigin, RequestStatus
 from insertion.placements.models import Offer, PlacementRequest
 from insertion.placements.queue import late_review_count, offers_with_free_places
+from insertion.placements.waiting import waiting_list
 from tests.factories import DetaineeFactory, UserFactory, validated_interview
 
 pytestmark = pytest.mark.django_db
@@ -413,8 +414,9 @@ def test_an_empty_waiting_list_says_so_in_french(client, prison_team_fresnes, fr
 # queue: requests to examine (count, page) and the late ones, demand against places (2), the
 # offers with their free places, the last syntheses.
 QUEUE_QUERIES = 12
-# The same five first; the waiting list, the offers of the kind with their free places.
-WAITING_LIST_QUERIES = 7
+# The same five first; the waiting list (its length, then its page), the offers of the kind
+# with their free places.
+WAITING_LIST_QUERIES = 8
 
 
 def _many(fresnes, interviewer, size):
@@ -457,6 +459,28 @@ def test_the_waiting_list_runs_the_same_queries_whatever_the_number_of_rows(
     assert response.status_code == 200
     assert response.context["waiting_count"] == size
     assert len(response.context["offers"]) == size
+
+
+def test_a_page_of_a_long_waiting_list_keeps_the_positions_of_the_whole_list(
+    client, prison_team_fresnes, fresnes
+):
+    for index in range(53):
+        placement_request(
+            fresnes,
+            status=RequestStatus.WAITING,
+            priority=Priority.HIGH if index % 3 == 0 else Priority.LOW,
+            release_in=100 + (index * 7) % 40,
+            waiting_days=10 + index,
+        )
+    whole = waiting_list(OfferKind.TRAINING, fresnes)
+    client.force_login(prison_team_fresnes)
+    response = client.get(training_list(), {"page": 2})
+    entries = list(response.context["page_obj"].object_list)
+    assert response.context["waiting_count"] == 53
+    assert [(e.position, e.request.pk) for e in entries] == [
+        (e.position, e.request.pk) for e in whole[50:]
+    ]
+    assert [e.position for e in entries] == [51, 52, 53]
 
 
 def test_offers_with_free_places_is_one_query(fresnes, django_assert_num_queries):

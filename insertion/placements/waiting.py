@@ -15,7 +15,8 @@ these functions take an establishment, not a user.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from entretiens.choices import Priority
@@ -64,31 +65,59 @@ def waiting_order():
     )
 
 
-def waiting_list(
-    offer_kind: str, establishment, *, today: datetime.date | None = None
-) -> list[WaitingEntry]:
-    """Who waits for this kind of offer in this establishment, in order: one query."""
-    today = today or timezone.localdate()
-    requests = (
+def _waiting_requests(offer_kind: str, establishment):
+    return (
         PlacementRequest.objects.filter(
             establishment=establishment, offer_kind=offer_kind, status=RequestStatus.WAITING
         )
         .select_related("detainee")
         .order_by(*waiting_order())
     )
-    entries = []
-    for position, request in enumerate(requests, start=1):
-        release = request.detainee.expected_release_date
-        weeks = None if release is None else max(0, (release - today).days // 7)
-        entries.append(
-            WaitingEntry(
-                request=request,
-                position=position,
-                weeks_to_release=weeks,
-                waiting_days=request.waiting_days(today),
-            )
+
+
+def _entry(request: PlacementRequest, position: int, today: datetime.date) -> WaitingEntry:
+    release = request.detainee.expected_release_date
+    return WaitingEntry(
+        request=request,
+        position=position,
+        weeks_to_release=None if release is None else max(0, (release - today).days // 7),
+        waiting_days=request.waiting_days(today),
+    )
+
+
+def waiting_list(
+    offer_kind: str, establishment, *, today: datetime.date | None = None
+) -> list[WaitingEntry]:
+    """Who waits for this kind of offer in this establishment, in order: one query."""
+    today = today or timezone.localdate()
+    return [
+        _entry(request, position, today)
+        for position, request in enumerate(_waiting_requests(offer_kind, establishment), start=1)
+    ]
+
+
+class PagedWaitingList:
+    """The same list as a paginator reads it, for the lists of hundreds (a large prison's work
+    posts): its length in one query, and each page in one query whose positions the database
+    numbers over the whole list (a window function), so that only the page's rows are loaded."""
+
+    def __init__(self, offer_kind: str, establishment, *, today: datetime.date | None = None):
+        self.today = today or timezone.localdate()
+        self.requests = _waiting_requests(offer_kind, establishment)
+
+    def count(self) -> int:
+        return self.requests.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[WaitingEntry]:
+        if not isinstance(index, slice):
+            raise TypeError("PagedWaitingList reads pages (slices), not single rows.")
+        numbered = self.requests.annotate(
+            position=Window(RowNumber(), order_by=list(waiting_order()))
         )
-    return entries
+        return [_entry(request, request.position, self.today) for request in numbered[index]]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from insertion.placements.access import (
 )
 from insertion.placements.choices import OfferKind, RefusalReason, RequestStatus
 from insertion.placements.forms import ACTIONS_BY_STATUS
-from insertion.placements.waiting import demand_vs_places, waiting_list
+from insertion.placements.waiting import PagedWaitingList, demand_vs_places
 
 WAITING_LIST_PAGE_SIZE = 50
 
@@ -80,14 +80,18 @@ def waiting_list_page(request, kind: str):
     if establishment is None:
         raise Http404
     today = timezone.localdate()
-    entries = waiting_list(kind, establishment, today=today)
+    page = page_of(
+        request,
+        PagedWaitingList(kind, establishment, today=today),
+        per_page=WAITING_LIST_PAGE_SIZE,
+    )
     offers = queue.offers_with_free_places(establishment, today, kind=kind)
     context |= {
         "today": today,
         "kind": kind,
         "kind_label": OfferKind(kind).label,
-        "page_obj": page_of(request, entries, per_page=WAITING_LIST_PAGE_SIZE),
-        "waiting_count": len(entries),
+        "page_obj": page,
+        "waiting_count": page.paginator.count,
         "offers": offers,
         "places": sum(offer.places for offer in offers),
         "free": sum(max(offer.free, 0) for offer in offers),
