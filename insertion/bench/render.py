@@ -2,8 +2,9 @@
 rendered by `render_synthesis_pdf` from objects already in memory (the rendering itself reads
 nothing from the database).
 
-Targets: p50 ≤ 300 ms (issue 12) and p95 ≤ 1 s for a 3-page synthesis (DESIGN.md §6). pypdf,
-a development dependency, counts the pages: only the bench imports this module.
+Targets: p50 ≤ 300 ms (issue 12) and p95 ≤ 1 s for a 3-page synthesis (DESIGN.md §6); the
+richest one runs to 5 pages since « L'essentiel » opens it (issue 14). pypdf, a development
+dependency, counts the pages: only the bench imports this module.
 """
 
 import io

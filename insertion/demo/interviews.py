@@ -24,10 +24,8 @@ Draws come from a generator seeded by one draw of the world's generator, so the 
 following chunks do not depend on how many draws the interviews take.
 """
 
-import contextlib
 import dataclasses
 import datetime
-import gc
 import random
 from collections import Counter, defaultdict
 
@@ -73,6 +71,7 @@ from entretiens.models import (
 from entretiens.owed import interview_due_date
 from entretiens.summary import interview_summary, month_year
 from insertion.accounts.models import Role, User
+from insertion.core.collector import cyclic_gc_paused
 from insertion.demo import accounts as demo_accounts
 from insertion.demo.generate import (
     BATCH_SIZE,
@@ -1337,23 +1336,6 @@ def interviews_step(rng: random.Random, rows: PeopleRows, today: datetime.date) 
         counts = insert_interviews(rng, owed_list, today, now)
         counts["interview_versions"] = insert_versions(owed_list, stays, establishments)
     return counts
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector while a chunk's interviews are built.
-
-    They are a million small objects (rows, summaries) that all stay alive until inserted: the
-    collector would go through the whole heap again and again for nothing (a third of the time
-    of the national data set). Reference counting still frees memory as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def row_maker(model):
