@@ -483,6 +483,25 @@ def test_a_page_of_a_long_waiting_list_keeps_the_positions_of_the_whole_list(
     assert [e.position for e in entries] == [51, 52, 53]
 
 
+@pytest.mark.parametrize("offers", [8, 9])
+def test_with_many_offers_the_rows_link_to_the_request_to_allocate(
+    client, prison_team_fresnes, fresnes, offers
+):
+    waiting = placement_request(fresnes, status=RequestStatus.WAITING)
+    for index in range(offers):
+        offer(fresnes, title=f"Session {index}")
+    client.force_login(prison_team_fresnes)
+    content = client.get(training_list()).content.decode()
+    detail = reverse("placements:request_detail", args=[waiting.pk])
+    inline = f'id="affecter-{waiting.pk}-offre"' in content
+    linked = f'href="{detail}#affecter-{waiting.pk}"' in content
+    # Up to 8 offers each row carries the list; beyond, it links to the request's own form.
+    assert (inline, linked) == ((True, False) if offers == 8 else (False, True))
+    page = client.get(detail).content.decode()
+    assert f'id="affecter-{waiting.pk}"' in page
+    assert page.count("<option value=") >= offers
+
+
 def test_offers_with_free_places_is_one_query(fresnes, django_assert_num_queries):
     for index in range(5):
         offer(fresnes, title=f"Session {index}")

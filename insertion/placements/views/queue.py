@@ -25,6 +25,9 @@ from insertion.placements.forms import ACTIONS_BY_STATUS
 from insertion.placements.waiting import PagedWaitingList, demand_vs_places
 
 WAITING_LIST_PAGE_SIZE = 50
+# Beyond this many offers of the kind (a large prison's work posts), the rows of a waiting list
+# link to the request's page to allocate, rather than each carrying the list of offers.
+INLINE_ALLOCATION_MAX_OFFERS = 8
 
 
 def _establishment_context(request) -> dict:
@@ -93,6 +96,7 @@ def waiting_list_page(request, kind: str):
         "page_obj": page,
         "waiting_count": page.paginator.count,
         "offers": offers,
+        "allocate_by_link": len(offers) > INLINE_ALLOCATION_MAX_OFFERS,
         "places": sum(offer.places for offer in offers),
         "free": sum(max(offer.free, 0) for offer in offers),
         "refusal_reasons": RefusalReason.choices,
