@@ -289,7 +289,7 @@ def test_each_counter_counts_the_cpip_caseload(client, story, cpip_fresnes):
         "Non vus depuis 6 mois",
         "Synthèses reçues non lues",
         "Dates de libération avancées",
-        "Demandes en attente depuis plus de 3 mois",
+        "En attente d'une activité depuis plus de 3 mois",
     ]
 
 

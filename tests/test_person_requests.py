@@ -462,7 +462,7 @@ def test_the_long_wait_counter_counts_only_waits_of_more_than_3_months(client, w
     client.force_login(cpip_fresnes)
     counters = {c.key: c for c in client.get(DASHBOARD).context["counters"]}
     counter = counters["long_wait"]
-    assert counter.label == "Demandes en attente depuis plus de 3 mois"
+    assert counter.label == "En attente d'une activité depuis plus de 3 mois"
     assert counter.count == 1  # 100 days counts, 30 days does not; not the colleague's
     assert counter.url == f"{DASHBOARD}?attente=1"
     assert [p.pk for p in client.get(counter.url).context["page_obj"]] == [waits["long"].pk]

@@ -878,6 +878,30 @@ def test_the_demo_team_has_a_work_queue_at_fresnes(demo_world):
     assert placed.status == RequestStatus.ALLOCATED
 
 
+def test_the_plans_show_the_allocations_running_today(demo_world):
+    """As `person/receivers.py` does for an allocation made in the application: the plan's
+    « … en détention » milestone is « en cours », with the note naming the offer."""
+    from insertion.release.models import Milestone, MilestoneNote, MilestoneStatus
+
+    codes = {OfferKind.WORK: "travail-detention", OfferKind.TRAINING: "formation-detention"}
+    running = list(
+        PlacementRequest.objects.filter(
+            status=RequestStatus.ALLOCATED,
+            offer_kind__in=list(codes),
+            detainee__release_plan__isnull=False,
+            detainee__release_plan__closed_on__isnull=True,
+        ).select_related("offer")
+    )
+    assert len(running) > 20
+    for request in running:
+        milestone = Milestone.objects.get(
+            plan__detainee_id=request.detainee_id, kind__code=codes[request.offer_kind]
+        )
+        assert milestone.status == MilestoneStatus.IN_PROGRESS
+        note = f"Affectation : « {request.offer.title} » à partir du {request.start_date:%d/%m/%Y}"
+        assert MilestoneNote.objects.filter(milestone=milestone, text__startswith=note).exists()
+
+
 def test_the_requests_follow_the_rules_of_the_application(demo_world):
     today = timezone.localdate()
     now = timezone.now()

@@ -59,6 +59,7 @@ from insertion.demo.generate import Ranges, Weighted, days, random_date
 from insertion.demo.release_plans import insert_rows
 from insertion.detainees.models import Detainee, Incarceration
 from insertion.establishments.models import Establishment
+from insertion.person.receivers import REQUEST_MILESTONES
 from insertion.placements.choices import (
     ORIENTATION_TO_OFFER_KIND,
     ClosingReason,
@@ -69,6 +70,14 @@ from insertion.placements.choices import (
     WorkSetting,
 )
 from insertion.placements.models import Offer, PlacementRequest, RequestEvent
+from insertion.release.models import (
+    Milestone,
+    MilestoneChange,
+    MilestoneKind,
+    MilestoneNote,
+    MilestoneStatus,
+    ReleasePlan,
+)
 
 Status = RequestStatus
 KINDS = (
@@ -1122,6 +1131,96 @@ def placements_step(
     insert_plain(PlacementRequest, REQUEST_FIELDS, request_rows)
     insert_plain(RequestEvent, EVENT_FIELDS, event_rows)
     reset_sequences(Offer, PlacementRequest, RequestEvent)
+    moved = plans_follow_allocations(sim.requests)
     return Counter(
-        offers=len(offer_rows), placement_requests=len(request_rows), request_events=len(event_rows)
+        offers=len(offer_rows),
+        placement_requests=len(request_rows),
+        request_events=len(event_rows),
+        milestones_moved_by_requests=moved,
     )
+
+
+def plans_follow_allocations(requests: list[RequestPlan]) -> int:
+    """What `person/receivers.plan_follows_request` would have done for the allocations running
+    today: the plan's « Travail / Formation professionnelle en détention » milestone is « en
+    cours » (added when the plan lacks it), with the note saying which offer and from when.
+    A constant number of queries (reads, bulk inserts, one bulk update) whatever their number."""
+    running = [
+        r
+        for r in requests
+        if r.status == Status.ALLOCATED and r.kind in REQUEST_MILESTONES and r.offer is not None
+    ]
+    plans = {
+        plan.detainee_id: plan
+        for plan in ReleasePlan.objects.filter(
+            detainee_id__in={r.detainee_id for r in running}, closed_on__isnull=True
+        ).select_related("detainee")
+    }
+    running = [r for r in running if r.detainee_id in plans]
+    if not running:
+        return 0
+    kinds = {k.code: k for k in MilestoneKind.objects.filter(code__in=REQUEST_MILESTONES.values())}
+    existing = {
+        (m.plan_id, m.kind.code): m
+        for m in Milestone.objects.filter(
+            plan__in=plans.values(), kind__code__in=list(kinds)
+        ).select_related("kind")
+    }
+    last = dict(
+        Milestone.objects.filter(plan__in=plans.values())
+        .values_list("plan_id")
+        .annotate(top=Max("position"))
+        .order_by()
+    )
+    added, updated, noted = [], [], []
+    for request in running:
+        plan = plans[request.detainee_id]
+        code = REQUEST_MILESTONES[request.kind]
+        milestone = existing.get((plan.pk, code))
+        if milestone is None:
+            kind = kinds.get(code)
+            if kind is None:
+                continue
+            last[plan.pk] = last.get(plan.pk, 0) + 1
+            milestone = Milestone(
+                plan=plan,
+                kind=kind,
+                label=kind.label,
+                category=kind.category,
+                essential=kind.essential,
+                status=MilestoneStatus.IN_PROGRESS,
+                target_date=plan.detainee.expected_release_date,
+                position=last[plan.pk],
+            )
+            existing[(plan.pk, code)] = milestone
+            added.append(milestone)
+            previous = ""
+        else:
+            previous = milestone.status
+            if previous != MilestoneStatus.IN_PROGRESS:  # as milestone_set_status would
+                milestone.status = MilestoneStatus.IN_PROGRESS
+                milestone.done_on = None
+                milestone.not_applicable_reason = ""
+                updated.append(milestone)
+        by = next(
+            (by for _, to, by, _, _ in reversed(request.events) if to == Status.ALLOCATED), None
+        )
+        offer = request.offer
+        text = (
+            f"Affectation : « {offer.title} » à partir du {request.start_date:%d/%m/%Y} "
+            f"({offer.service})."
+        )
+        noted.append((milestone, text, by, previous))
+    Milestone.objects.bulk_create(added)
+    Milestone.objects.bulk_update(updated, ["status", "done_on", "not_applicable_reason"])
+    MilestoneNote.objects.bulk_create(
+        MilestoneNote(milestone=milestone, text=text, by_id=by) for milestone, text, by, _ in noted
+    )
+    MilestoneChange.objects.bulk_create(
+        MilestoneChange(
+            milestone=milestone, by_id=by, from_status=previous, to_status=milestone.status
+        )
+        for milestone, _, by, previous in noted
+        if previous != milestone.status
+    )
+    return len(noted)

@@ -63,7 +63,7 @@ def _counter_definitions(today: datetime.date):
         # than 3 months for one activity or more.
         (
             "long_wait",
-            "Demandes en attente depuis plus de 3 mois",
+            "En attente d'une activité depuis plus de 3 mois",
             {"attente": "1"},
             LONG_WAIT_CONDITION,
             False,
