@@ -28,6 +28,7 @@ from entretiens.pdf import render_synthesis_pdf
 from entretiens.services import interview_rectify, interview_validate
 from entretiens.sharing import shared_barriers
 from insertion.establishments.models import SynthesisRecipient
+from insertion.placements.models import PlacementRequest
 from insertion.release.models import Milestone, MilestoneNote, ReleasePlan
 from insertion.release.services import (
     active_kinds,
@@ -194,6 +195,12 @@ def outputs(client, users, detainee, interview) -> dict[str, str]:
         get(user, f"{who}: synthèses reçues", reverse("entretiens:syntheses"))
         get(user, f"{who}: PDF", reverse("entretiens:synthesis_pdf", args=[synthesis.pk]))
     get(team, "team: entretien", reverse("entretiens:interview", args=[interview.pk]))
+    # The requests the interview's orientations opened, as the services read them.
+    for who, user in (("manager", manager), ("team", team)):
+        get(user, f"{who}: activités", reverse("placements:queue"))
+        for placement in PlacementRequest.objects.filter(detainee=detainee):
+            url = reverse("placements:request_detail", args=[placement.pk])
+            get(user, f"{who}: demande {placement.offer_kind}", url)
 
     # The fragment a one-click status change answers (htmx).
     client.force_login(cpip)
@@ -406,3 +413,27 @@ def test_the_repair_leaves_the_plans_of_shared_barriers_alone(
 
     after = {code: (m.barrier_note, m.essential) for code, m in plan_of(detainee_fresnes).items()}
     assert after == before
+
+
+def test_a_rectification_that_withholds_the_recommendations_takes_them_off_the_requests(
+    client, milestone_kinds, detainee_fresnes, interviewer_fresnes, prison_team_fresnes
+):
+    interview = marked_interview(detainee=detainee_fresnes, interviewer=interviewer_fresnes)
+    interview_validate(interview=interview, by=interviewer_fresnes, lock_version=None)
+    placement = PlacementRequest.objects.get(detainee=detainee_fresnes)
+    page = reverse("placements:request_detail", args=[placement.pk])
+    client.force_login(prison_team_fresnes)
+    # The check can fail: shared, the interviewer's words reach the service.
+    secret = marker(Section.RECOMMENDATIONS, 3)
+    assert secret in client.get(page).content.decode().lower()
+
+    interview.refresh_from_db()
+    interview_rectify(interview=interview, by=interviewer_fresnes, reason="Souhait de la personne")
+    Interview.objects.filter(pk=interview.pk).update(withheld_sections=[Section.RECOMMENDATIONS])
+    interview.refresh_from_db()
+    interview_validate(interview=interview, by=interviewer_fresnes, lock_version=None)
+
+    placement.refresh_from_db()
+    assert placement.details == ""  # the request stays, without the words
+    for url in (page, reverse("placements:queue")):
+        assert secret not in client.get(url).content.decode().lower(), url

@@ -350,12 +350,18 @@ def requests_from_interview(*, interview, by) -> list[PlacementRequest]:
     """Each orientation of the validated interview that goes to a service becomes a request to
     it, with the orientation's priority and details.
 
-    Nothing is created when the person withheld the « Préconisations » section, for a person
+    Nothing is created when the person withheld the « Préconisations » section (and the requests
+    an earlier version made lose their précisions), for a person
     already released, for the orientations that are the CPIP's (choices.CPIP_ORIENTATIONS), for
     a kind that already has an open request, nor for a kind this interview already asked for
     (a rectified interview validated again does not bring back a refused request).
     """
     if not is_shared(interview.withheld_sections, Section.RECOMMENDATIONS):
+        # Withheld at a rectification: the requests it made stay (the services acted on them),
+        # without the interviewer's words the person no longer shares.
+        PlacementRequest.objects.filter(interview=interview).exclude(details="").update(
+            details="", updated_at=timezone.now()
+        )
         return []
     detainee = Detainee.objects.select_for_update().get(pk=interview.detainee_id)
     if detainee.is_released:
