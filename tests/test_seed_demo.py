@@ -300,7 +300,7 @@ def test_demo_banner_lists_the_demo_accounts_and_their_password(demo_world):
         assert email in banner
     assert "Intervenant Afpa" in banner
     assert f"{MELUN}, {FRESNES}" in banner
-    assert "8 autres comptes fictifs" in banner
+    assert "13 autres comptes fictifs" in banner  # CPIP, and an interviewer per prison
 
 
 def test_demo_banner_without_demo_data_says_how_to_load_it(db):
@@ -1029,3 +1029,12 @@ def test_the_step_makes_no_request_from_withheld_recommendations(
         origin=RequestOrigin.PERSON,
     )
     assert made.pk > before
+
+
+def test_every_synthesis_of_the_demo_names_its_interviewer(demo_world):
+    """An interviewer in each prison that runs the interviews: no « Non renseigné »."""
+    versions = InterviewVersion.objects.all()
+    assert versions.exists()
+    assert not versions.filter(validated_by__isnull=True).exists()
+    establishments = set(versions.values_list("interview__establishment__name", flat=True))
+    assert len(establishments) > 1

@@ -885,6 +885,25 @@ def seed_demo_world(
                     probation_service=services[establishment.department],
                 )
             )
+    # An interviewer in each establishment that runs the interviews (afpa@ is Fresnes'), so that
+    # every synthesis names its « intervenant·e Afpa ». Their own generator: the people drawn
+    # after them stay the same for a given seed.
+    names = random.Random(f"{seed}-intervenants")
+    for name, establishment in establishments.items():
+        if establishment.interview_rollout_date is None or name == demo_accounts.FRESNES:
+            continue
+        first_name, last_name = random_name(names)
+        email = f"{email_slug(first_name)}.{email_slug(last_name)}@demo.insertion.fr"
+        if email in taken:
+            email = email.replace("@", f".{len(taken)}@")
+        taken.add(email)
+        accounts.add(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.INTERVIEWER,
+            establishments=[establishment],
+        )
     counts.update(accounts.save())
 
     generator = PeopleGenerator(

@@ -1116,7 +1116,7 @@ def draw_answers(rng: random.Random, owed: Owed, today: datetime.date) -> tuple[
     fields["work_history"] = work_history
     if experiences:
         last = experiences[-1]
-        contract = LABELS[Contract][last["contract"]].lower()
+        contract = lowered(LABELS[Contract][last["contract"]])
         until = month_year(last["end_month"], last["end_year"])
         fields["last_activity"] = f"{last['job_title']} ({contract}) jusqu'en {until}."
     elif work_history == WorkHistory.NOT_APPLICABLE:
@@ -1336,6 +1336,12 @@ def interviews_step(rng: random.Random, rows: PeopleRows, today: datetime.date) 
         counts = insert_interviews(rng, owed_list, today, now)
         counts["interview_versions"] = insert_versions(owed_list, stays, establishments)
     return counts
+
+
+def lowered(label: str) -> str:
+    """A label inside a sentence: « intérim », « contrat aidé / insertion », but « CDD »."""
+    first_word = label.split()[0]
+    return label if first_word.isupper() else label[:1].lower() + label[1:]
 
 
 def row_maker(model):

@@ -915,6 +915,16 @@ def showcase(rng: random.Random, today: datetime.date, sim: Simulation, establis
         ]
 
     to_review = [r for r in queue() if r.status == Status.TO_REVIEW]
+    overdue = sorted(
+        (r for r in to_review if (today - r.created_on).days > OVERDUE_DAYS),
+        key=lambda r: (r.created_on, r.detainee_id, r.kind),
+    )
+    # A handful late, not more: the team examined the others in time.
+    for request in overdue[: max(0, len(overdue) - SHOWCASE_OVERDUE)]:
+        reviewed = request.created_on + days(rng.randint(2, OVERDUE_DAYS))
+        request.move(Status.WAITING, sim.team_member(establishment_id), reviewed)
+        request.waiting_since = reviewed
+    to_review = [r for r in queue() if r.status == Status.TO_REVIEW]
     overdue = [r for r in to_review if (today - r.created_on).days > OVERDUE_DAYS]
     for index in range(max(0, SHOWCASE_TO_REVIEW - len(to_review))):
         late = index < SHOWCASE_OVERDUE - len(overdue)
