@@ -26,6 +26,7 @@ COUNTER_LABELS = [
     "Non vus depuis 6 mois",
     "Synthèses reçues non lues",
     "Dates de libération avancées",
+    "En attente d'une activité depuis plus de 3 mois",
 ]
 
 
