@@ -594,7 +594,7 @@ def test_the_origin_of_a_request_made_by_the_team_cannot_be_the_interview(
 ):
     client.force_login(prison_team_fresnes)
     response = client.post(CREATE, create_data(origin=RequestOrigin.INTERVIEW))
-    assert "Origine inconnue." in response.content.decode()
+    assert "Origine de la demande inconnue." in response.content.decode()
     assert not PlacementRequest.objects.exists()
 
 

@@ -134,3 +134,13 @@ def service_error_field(form: forms.BaseForm, error) -> str | None:
     `subject`…), or None when the refusal is about the whole action."""
     code = getattr(error, "code", None)
     return code if code in form.fields else None
+
+
+class ServiceErrorsMixin:
+    """Puts a service's ValidationError on the field its code names (`on_date`, `offer`…), on
+    the whole form otherwise (`service_error_field`)."""
+
+    def add_service_error(self, error) -> None:
+        field = service_error_field(self, error)
+        for message in error.messages:
+            self.add_error(field, message)

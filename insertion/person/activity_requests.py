@@ -14,16 +14,15 @@ from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from entretiens.choices import Priority
 from insertion.accounts.policy import PLAN_READERS, REQUEST_MAKERS
+from insertion.core.forms import ServiceErrorsMixin
 from insertion.placements.choices import (
     OPEN_REQUEST_STATUSES,
-    OfferKind,
     RequestOrigin,
     RequestStatus,
 )
+from insertion.placements.forms import RequestFieldsForm
 from insertion.placements.models import PlacementRequest, RequestEvent
-from insertion.release.forms import REQUIRED, ServiceErrorsMixin
 from insertion.release.frise import french_date
 
 # Who makes requests and withdraws them from the person page: the request makers who read it
@@ -42,52 +41,14 @@ STATUS_BADGES = {
 }
 
 
-class RequestCreateForm(ServiceErrorsMixin, DsfrBaseForm):
+class RequestCreateForm(RequestFieldsForm):
     """A request made from the person page (the services check the rest: one open request per
     kind, a person still held)."""
 
-    offer_kind = forms.ChoiceField(
-        label="Type d'offre",
-        choices=[("", "Choisir un type d'offre"), *OfferKind.choices],
-        error_messages={
-            "required": "Choisissez le type d'offre.",
-            "invalid_choice": "Type d'offre inconnu.",
-        },
-    )
-    priority = forms.ChoiceField(
-        label="Priorité",
-        choices=[("", "Choisir une priorité"), *Priority.choices],
-        error_messages={
-            "required": "Choisissez la priorité.",
-            "invalid_choice": "Priorité inconnue.",
-        },
-    )
-    origin = forms.ChoiceField(
-        label="Demande faite",
-        choices=[
-            (RequestOrigin.CPIP.value, "Par le CPIP"),
-            (RequestOrigin.PERSON.value, RequestOrigin.PERSON.label),
-        ],
-        initial=RequestOrigin.CPIP.value,
-        widget=forms.RadioSelect,
-        error_messages={"required": REQUIRED, "invalid_choice": "Origine de la demande inconnue."},
-    )
-    details = forms.CharField(
-        label="Précisions",
-        help_text="Pour le service : métier ou formation visés, niveau, disponibilités…",
-        max_length=DETAILS_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "Les précisions tiennent en 2 000 caractères au plus."},
-    )
-
-    def add_service_error(self, error) -> None:
-        # « Une demande … est déjà en cours » is about the kind chosen: said next to it.
-        if getattr(error, "code", None) == "open_request":
-            for message in error.messages:
-                self.add_error("offer_kind", message)
-            return
-        super().add_service_error(error)
+    ORIGINS = {
+        RequestOrigin.CPIP.value: "Par le CPIP",
+        RequestOrigin.PERSON.value: RequestOrigin.PERSON.label,
+    }
 
 
 class RequestWithdrawForm(ServiceErrorsMixin, DsfrBaseForm):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from entretiens.choices import Priority
-from insertion.core.forms import service_error_field
+from insertion.core.forms import ServiceErrorsMixin
 from insertion.detainees.models import Detainee
 from insertion.placements.choices import OfferKind, RefusalReason, RequestOrigin, RequestStatus
 from insertion.placements.models import Offer, PlacementRequest
@@ -43,16 +43,6 @@ def _note_field(label: str = "Commentaire", help_text: str = "Facultatif.") -> f
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": "Le commentaire tient en 2 000 caractères au plus."},
     )
-
-
-class ServiceErrorsMixin:
-    """Puts a service's ValidationError on the field its code names (`offer`, `start_date`…),
-    on the whole form otherwise."""
-
-    def add_service_error(self, error: ValidationError) -> None:
-        field = service_error_field(self, error)
-        for message in error.messages:
-            self.add_error(field, message)
 
 
 class RequestActionForm(ServiceErrorsMixin, DsfrBaseForm):
@@ -191,25 +181,19 @@ class EcrouField(forms.CharField):
         return super().to_python(value).strip()
 
 
-class RequestCreateForm(ServiceErrorsMixin, DsfrBaseForm):
-    """A request made directly by the team, for a person held in the chosen establishment,
-    found by n° d'écrou (`detainee` once the form is valid)."""
+class RequestFieldsForm(ServiceErrorsMixin, DsfrBaseForm):
+    """What every request made directly says: the kind of offer, the priority, who asks (the
+    choices `ORIGINS` of each form: {value: label}), the précisions for the service. A second
+    open request of the kind is refused next to the kind."""
 
-    ecrou = EcrouField(
-        label="N° d'écrou",
-        max_length=20,
-        help_text="Celui de la personne dans l'établissement.",
-        error_messages={
-            "required": "Indiquez le n° d'écrou de la personne.",
-            "max_length": "Un n° d'écrou tient en 20 caractères au plus.",
-        },
-    )
+    ORIGINS: dict[str, str] = {}
+
     offer_kind = forms.ChoiceField(
         label="Type d'offre",
-        choices=[("", "Choisir un type"), *OfferKind.choices],
+        choices=[("", "Choisir un type d'offre"), *OfferKind.choices],
         error_messages={
             "required": "Choisissez le type d'offre.",
-            "invalid_choice": "Type inconnu.",
+            "invalid_choice": "Type d'offre inconnu.",
         },
     )
     priority = forms.ChoiceField(
@@ -221,16 +205,47 @@ class RequestCreateForm(ServiceErrorsMixin, DsfrBaseForm):
         },
     )
     origin = forms.ChoiceField(
-        label="Origine de la demande",
-        choices=[(value, RequestOrigin(value).label) for value in TEAM_ORIGINS],
-        initial=RequestOrigin.TEAM,
+        label="Demande faite",
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Indiquez l'origine de la demande.",
-            "invalid_choice": "Origine inconnue.",
+            "required": "Indiquez qui fait la demande.",
+            "invalid_choice": "Origine de la demande inconnue.",
         },
     )
-    details = _note_field("Précisions", "Ce que le service doit savoir pour examiner la demande.")
+    details = _note_field(
+        "Précisions", "Pour le service : métier ou formation visés, niveau, disponibilités…"
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["origin"].choices = list(self.ORIGINS.items())
+        self.fields["origin"].initial = next(iter(self.ORIGINS))
+
+    def add_service_error(self, error) -> None:
+        # « Une demande … est déjà en cours » is about the kind chosen: said next to it.
+        if getattr(error, "code", None) == "open_request":
+            for message in error.messages:
+                self.add_error("offer_kind", message)
+            return
+        super().add_service_error(error)
+
+
+class RequestCreateForm(RequestFieldsForm):
+    """A request made directly by the team, for a person held in the chosen establishment,
+    found by n° d'écrou (`detainee` once the form is valid)."""
+
+    ORIGINS = {value: RequestOrigin(value).label for value in TEAM_ORIGINS}
+    field_order = ["ecrou", "offer_kind", "priority", "origin", "details"]
+
+    ecrou = EcrouField(
+        label="N° d'écrou",
+        max_length=20,
+        help_text="Celui de la personne dans l'établissement.",
+        error_messages={
+            "required": "Indiquez le n° d'écrou de la personne.",
+            "max_length": "Un n° d'écrou tient en 20 caractères au plus.",
+        },
+    )
 
     def __init__(self, data=None, *, user, establishment, establishments=(), **kwargs):
         self.user = user

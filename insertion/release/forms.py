@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from insertion.core.forms import service_error_field
+from insertion.core.forms import ServiceErrorsMixin
 from insertion.detainees.models import ContactKind, ReleaseKind
 from insertion.detainees.services import CONTACT_SUBJECT_MAX
 from insertion.release.models import MilestoneCategory, MilestoneStatus
@@ -26,16 +26,6 @@ def _date_input():
 
 def _messages(**extra) -> dict:
     return {"required": REQUIRED, "invalid": DATE_INVALID, **extra}
-
-
-class ServiceErrorsMixin:
-    """Puts a service's ValidationError on the field its code names (`on_date`, `subject`…),
-    on the whole form otherwise."""
-
-    def add_service_error(self, error: ValidationError) -> None:
-        field = service_error_field(self, error)
-        for message in error.messages:
-            self.add_error(field, message)
 
 
 class MilestoneStatusForm(ServiceErrorsMixin, DsfrBaseForm):
