@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from entretiens.forms.rows import MONTH_CHOICES
 from insertion.core import frise as engine
-from insertion.core.frise.text import _SPACES, _XML_INVALID, clean
+from insertion.core.frise.text import _SPACES, XML_INVALID, clean
 from insertion.release.frise import FollowUpEvent, frise_svg
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -82,4 +82,4 @@ def test_the_axis_of_the_follow_up_covers_a_dlp_earlier_than_every_event():
     ["Serveur", " Serveur ", "a  b", "a\u00a0b", "a\x0bb\x00", "x\u2028y", "\ud800z", "\ufffe", ""],
 )
 def test_the_quick_way_of_cleaning_a_label_agrees_with_the_full_one(text):
-    assert clean(text) == _SPACES.sub(" ", _XML_INVALID.sub("", text)).strip()
+    assert clean(text) == _SPACES.sub(" ", XML_INVALID.sub("", text)).strip()

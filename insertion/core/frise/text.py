@@ -11,7 +11,7 @@ import unicodedata
 from django.utils import translation
 from django.utils.formats import date_format
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
 
 # Approximate advance widths (in em) of Arial-like glyphs; Marianne is a little wider, hence the
@@ -42,7 +42,7 @@ def clean(text: str) -> str:
     """One line of XML-safe text (not yet escaped): control characters dropped, spaces folded."""
     if text.isprintable() and "  " not in text:  # most labels: nothing to drop or fold
         return text.strip()
-    return _SPACES.sub(" ", _XML_INVALID.sub("", text)).strip()
+    return _SPACES.sub(" ", XML_INVALID.sub("", text)).strip()
 
 
 def number(value: float) -> str:
