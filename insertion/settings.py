@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "insertion.detainees",
     "insertion.release",
     "insertion.placements",
+    "insertion.statistics",
     "insertion.dashboard",
     "insertion.audit",
     "entretiens",

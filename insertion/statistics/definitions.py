@@ -88,6 +88,9 @@ class Result:
     parts: dict[str, int] = field(default_factory=dict)
     # Extra figures named by the indicator (e.g. "median_days", "ninth_decile_days").
     figures: dict[str, float | None] = field(default_factory=dict)
+    # For the figures that are quantiles: {value (whole days, people…): how many}, so that
+    # results kept per establishment and month add up and give the same median again.
+    distribution: dict[int, int] = field(default_factory=dict)
 
     @staticmethod
     def rate(numerator: int, denominator: int) -> float | None:
