@@ -24,6 +24,7 @@ Lyon, March 2026: L1 validated 05/03 (3 days, synthesis on time), L2 still to do
 """
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -38,6 +39,7 @@ from insertion.detainees.models import Incarceration
 from insertion.person.services import detainee_release
 from insertion.statistics.definitions import Period
 from insertion.statistics.indicators import interviews
+from insertion.statistics.indicators.common import distribution_figures
 from tests.factories import DetaineeFactory, EstablishmentFactory, InterviewFactory
 from tests.factories import validated_interview as service_validated_interview
 
@@ -178,6 +180,30 @@ def world(fresnes, lyon):
     return {"fresnes": fresnes, "lyon": lyon}
 
 
+def added_up(*results):
+    """What the monthly snapshot does with results kept per establishment and month: add their
+    counts, their parts and their distributions."""
+    parts, distribution = Counter(), Counter()
+    for result in results:
+        parts.update(result.parts)  # update() keeps the zeros, as the whole does
+        distribution.update(result.distribution)
+    return {
+        "numerator": sum(result.numerator for result in results),
+        "denominator": sum(result.denominator for result in results),
+        "parts": dict(parts),
+        "distribution": dict(distribution),
+    }
+
+
+def counts_of(result):
+    return {
+        "numerator": result.numerator,
+        "denominator": result.denominator,
+        "parts": result.parts,
+        "distribution": result.distribution,
+    }
+
+
 def no_reason_but(**counts):
     """Every « non réalisé » reason at 0 but the ones given."""
     return {f"not_done:{reason}": counts.get(reason, 0) for reason in NotDoneReason.values}
@@ -252,22 +278,50 @@ def test_delay_of_the_interviews_validated_in_the_period(world):
     assert (result.numerator, result.denominator) == (5, 7)
     assert result.value == 71.4
     assert result.figures == {"median_days": 14, "ninth_decile_days": 20.6}
+    assert result.distribution == {4: 1, 12: 1, 13: 1, 14: 1, 15: 1, 19: 1, 23: 1}
 
 
 def test_delay_scope_and_next_period(world):
     lyon = interviews.delay([world["lyon"].pk], MARCH, today=TODAY)
     assert (lyon.numerator, lyon.denominator) == (1, 1)
     assert lyon.figures == {"median_days": 3, "ninth_decile_days": 3}
+    assert lyon.distribution == {3: 1}
 
     april = interviews.delay([world["fresnes"].pk], APRIL, today=TODAY)
     assert (april.numerator, april.denominator) == (1, 1)
     assert april.figures == {"median_days": 14, "ninth_decile_days": 14}
+    assert april.distribution == {14: 1}  # I: 17/03 → 31/03
+
+
+def test_delay_distributions_add_up_to_the_same_quantiles(world):
+    fresnes, lyon = world["fresnes"].pk, world["lyon"].pk
+    both = interviews.delay([fresnes, lyon], MARCH, today=TODAY)
+    pieces = [interviews.delay([pk], MARCH, today=TODAY) for pk in (fresnes, lyon)]
+    assert counts_of(both) == added_up(*pieces)
+    assert both.distribution == {3: 1, 4: 1, 12: 1, 13: 1, 14: 1, 15: 1, 19: 1, 23: 1}
+    # Median of 8 values: between 13 and 14; 9th decile at rank 6.3: 19 + 0.3 × 4.
+    assert both.figures == {"median_days": 13.5, "ninth_decile_days": 20.2}
+    quantiles = distribution_figures(added_up(*pieces)["distribution"])
+    assert (quantiles["median"], quantiles["ninth_decile"]) == (13.5, 20.2)
+
+    # And month by month: March and April kept apart give March–April again, ties included.
+    spring = interviews.delay([fresnes], Period(day(3, 1), day(4, 30)), today=TODAY)
+    months = [interviews.delay([fresnes], month, today=TODAY) for month in (MARCH, APRIL)]
+    assert counts_of(spring) == added_up(*months)
+    assert spring.distribution == {4: 1, 12: 1, 13: 1, 14: 2, 15: 1, 19: 1, 23: 1}
+    quantiles = distribution_figures(added_up(*months)["distribution"])
+    assert spring.figures == {
+        "median_days": quantiles["median"],
+        "ninth_decile_days": quantiles["ninth_decile"],
+    }
+    assert spring.figures == {"median_days": 14, "ninth_decile_days": 20.2}
 
 
 def test_delay_with_nothing_measured_has_no_value(world):
     result = interviews.delay([world["fresnes"].pk], Period.month(2026, 1), today=TODAY)
     assert (result.numerator, result.denominator, result.value) == (0, 0, None)
     assert result.figures == {"median_days": None, "ninth_decile_days": None}
+    assert result.distribution == {}
 
 
 def test_delay_share_follows_the_setting(world, settings):
@@ -316,6 +370,23 @@ def test_synthesis_scope_and_next_period(world):
 
 
 # --- Shared --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", [interviews.coverage, interviews.delay, interviews.synthesis])
+def test_counts_add_up_across_establishments_and_months(world, function):
+    """Numerators, denominators, parts and distributions of Fresnes and Lyon, of February, March
+    and April, add up to those of the whole: the snapshot may keep them per establishment and
+    month. Only counts: no `parts` is a rate."""
+    fresnes, lyon = world["fresnes"].pk, world["lyon"].pk
+    both = function([fresnes, lyon], MARCH, today=TODAY)
+    assert counts_of(both) == added_up(
+        *(function([pk], MARCH, today=TODAY) for pk in (fresnes, lyon))
+    )
+    quarter = function([fresnes, lyon], Period(day(2, 1), day(4, 30)), today=TODAY)
+    months = (function([fresnes, lyon], m, today=TODAY) for m in (FEBRUARY, MARCH, APRIL))
+    assert counts_of(quarter) == added_up(*months)
+    assert all(isinstance(n, int) for n in quarter.parts.values())
+    assert quarter.denominator > both.denominator
 
 
 @pytest.mark.parametrize("function", [interviews.coverage, interviews.delay, interviews.synthesis])

@@ -2,6 +2,7 @@
 follow-up — each on a small hand-made world whose figures are written below."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -13,7 +14,14 @@ from insertion.placements.models import Offer, PlacementRequest
 from insertion.release.models import Milestone, ReleasePlan
 from insertion.statistics.definitions import Definition, Period
 from insertion.statistics.indicators import barriers, followup, orientations, releases
-from insertion.statistics.indicators.common import median, ninth_decile, quantile
+from insertion.statistics.indicators.common import (
+    distribution_figures,
+    distribution_of,
+    median,
+    ninth_decile,
+    quantile,
+    quantile_of_counts,
+)
 from tests.factories import (
     DetaineeFactory,
     EstablishmentFactory,
@@ -67,6 +75,62 @@ def test_quantiles_interpolate_between_ranks():
     assert quantile([], 0.5) is None
     assert median([4, 6, 10, 20, 35]) == 10
     assert ninth_decile([4, 6, 10, 20, 35]) == 29.0
+
+
+HAND_MADE_LISTS = [
+    [],
+    [7],
+    [0],
+    [3, 1, 2, 10],  # even count
+    [4, 6, 10, 20, 35],  # odd count
+    [5, 5, 5, 5],  # one value, tied
+    [1, 1, 9, 5, 5, 5],  # ties on both sides of the median
+    [2, 4, 4, 8],  # the median between two equal values
+    [0, 0, 3, 14, 14, 20, 61, 2, 2, 2, 7],
+    [-3, 0, 2, 2],  # a rectification may date an interview before an arrival
+    [30, 62],
+    [1, 1000],
+    list(range(1, 21)) + [20] * 7,
+]
+
+
+@pytest.mark.parametrize("values", HAND_MADE_LISTS)
+@pytest.mark.parametrize("q", [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1])
+def test_quantile_of_counts_is_the_quantile_of_the_values(values, q):
+    distribution = distribution_of(values)
+    assert sum(distribution.values()) == len(values)
+    assert quantile_of_counts(distribution, q) == quantile(values, q)
+
+
+@pytest.mark.parametrize("values", HAND_MADE_LISTS)
+def test_distribution_figures_are_those_of_the_values(values):
+    assert distribution_figures(distribution_of(values)) == {
+        "median": median(values),
+        "ninth_decile": ninth_decile(values),
+        "min": min(values, default=None),
+        "max": max(values, default=None),
+    }
+
+
+def test_distributions_count_whole_values_only_and_add_up():
+    assert distribution_of([14, 3, 20, 14]) == {3: 1, 14: 2, 20: 1}
+    assert list(distribution_of([14, 3, 20, 14])) == [3, 14, 20]
+    with pytest.raises(TypeError):
+        distribution_of([1.5, 2])
+    # Values counted 0 times are absent, whatever the order of the keys.
+    assert quantile_of_counts({9: 0, 5: 2, 1: 1, -1: 0}, 0.5) == 5
+    assert distribution_figures({9: 0, 5: 2, 1: 1}) == {
+        "median": 5,
+        "ninth_decile": 5,
+        "min": 1,
+        "max": 5,
+    }
+    assert distribution_figures({3: 0}) == dict.fromkeys(("median", "ninth_decile", "min", "max"))
+    # Two halves of a list, counted apart and added, give the quantiles of the whole list.
+    left, right = [0, 0, 3, 14, 14, 20], [61, 2, 2, 2, 7]
+    added = Counter(distribution_of(left)) + Counter(distribution_of(right))
+    for q in (0.5, 0.9):
+        assert quantile_of_counts(added, q) == quantile(left + right, q)
 
 
 @pytest.mark.parametrize(
@@ -285,37 +349,80 @@ def test_orientation_requests_outcome_and_waiting_time(orientation_world, fresne
     assert waiting.figures == {"median_days": 10.0, "ninth_decile_days": 29.0}
     assert waiting.value == 10.0
     assert waiting.parts == {"ongoing": 1, "ended": 4}
+    assert waiting.distribution == {4: 1, 6: 1, 10: 1, 20: 1, 35: 1}
 
 
 def test_orientation_requests_period_and_scope(orientation_world, fresnes, lyon):
     outcomes, waiting = orientations.requests([fresnes.pk], FEBRUARY, today=TODAY)
     assert (outcomes.numerator, outcomes.denominator) == (1, 1)
     assert waiting.figures == {"median_days": 2.0, "ninth_decile_days": 2.0}
+    assert waiting.distribution == {2: 1}
     outcomes, waiting = orientations.requests([lyon.pk], MARCH, today=TODAY)
     assert (outcomes.numerator, outcomes.denominator) == (0, 1)
     assert waiting.figures["median_days"] == 35.0  # 6 March → 10 April
+    assert waiting.distribution == {35: 1}
+
+
+def test_waiting_times_add_up_to_the_same_quantiles(orientation_world, fresnes, lyon):
+    _, both = orientations.requests([fresnes.pk, lyon.pk], MARCH, today=TODAY)
+    pieces = [orientations.requests([pk], MARCH, today=TODAY)[1] for pk in (fresnes.pk, lyon.pk)]
+    added = Counter(pieces[0].distribution) + Counter(pieces[1].distribution)
+    assert both.distribution == added == {4: 1, 6: 1, 10: 1, 20: 1, 35: 2}
+    # Six waits: the median between 10 and 20; the 9th decile at rank 4.5, between the two 35.
+    assert both.figures == {"median_days": 15.0, "ninth_decile_days": 35.0}
+    figures = distribution_figures(added)
+    assert (figures["median"], figures["ninth_decile"]) == (15.0, 35.0)
+    # February and March kept apart give February–March again.
+    _, months = orientations.requests([fresnes.pk], Period(d(2, 1), d(3, 31)), today=TODAY)
+    apart = [orientations.requests([fresnes.pk], m, today=TODAY)[1] for m in (FEBRUARY, MARCH)]
+    added = Counter(apart[0].distribution) + Counter(apart[1].distribution)
+    assert months.distribution == added == {2: 1, 4: 1, 6: 1, 10: 1, 20: 1, 35: 1}
+    assert months.figures == {"median_days": 8.0, "ninth_decile_days": 27.5}
+    assert distribution_figures(added)["median"] == 8.0
 
 
 def test_demand_vs_places_today(orientation_world, fresnes, lyon):
     result = orientations.demand([fresnes.pk], today=TODAY)
-    # The numerique request is only to examine, without offer: the kind is not shown.
+    # The numerique request is only to examine, without offer: the kind is shown all the same,
+    # so that a scope's counts are the sums of its establishments' (the inactive enseignement
+    # offer and the ended travail offer are not shown).
     assert result.parts == {
         "waiting:travail": 2,
         "to_review:travail": 0,
         "waiting:formation_pro": 0,
         "to_review:formation_pro": 0,
+        "waiting:numerique": 0,
+        "to_review:numerique": 1,
     }
     assert result.figures == {
         "places:travail": 5,
         "offers:travail": 1,
         "places:formation_pro": 2,
         "offers:formation_pro": 1,
+        "places:numerique": 0,
+        "offers:numerique": 0,
     }
+    assert result.distribution == {}
     assert (result.numerator, result.denominator, result.value) == (2, 7, 0.29)
     both = orientations.demand([fresnes.pk, lyon.pk], today=TODAY)
     assert both.parts["waiting:travail"] == 3
     assert both.figures["places:travail"] == 15
     assert (both.numerator, both.denominator, both.value) == (3, 17, 0.18)
+
+
+def test_demand_adds_up_when_a_kind_is_offered_in_one_establishment_only(
+    orientation_world, fresnes, lyon
+):
+    # Lyon offers numerique places; Fresnes has a numerique request to review and no offer:
+    # Fresnes shows the kind all the same, or the sum would lose its request.
+    offer(lyon, "numerique", 2)
+    fresnes_only = orientations.demand([fresnes.pk], today=TODAY)
+    lyon_only = orientations.demand([lyon.pk], today=TODAY)
+    both = orientations.demand([fresnes.pk, lyon.pk], today=TODAY)
+    assert fresnes_only.parts["to_review:numerique"] == 1
+    assert lyon_only.figures["places:numerique"] == 2
+    assert (both.parts["to_review:numerique"], both.figures["places:numerique"]) == (1, 2)
+    assert counts_of(both) == added_up(fresnes_only, lyon_only)
 
 
 # --- 6. Releases ---------------------------------------------------------------------------
@@ -466,6 +573,7 @@ def test_people_per_cpip_and_not_seen(followup_world, fresnes):
     assert people.parts == {"with_referent": 9, "without_referent": 2}
     assert people.figures == {"median": 3, "min": 1, "max": 5, "ninth_decile": 4.6, "cpip": 3}
     assert people.value == 3
+    assert people.distribution == {1: 1, 3: 1, 5: 1}  # b 1, cpip_fresnes 3, c 5
     assert (not_seen.numerator, not_seen.denominator, not_seen.value) == (2, 11, 18.2)
     assert not_seen.parts == {"within_12_weeks": 1, "beyond_12_weeks": 1, "never_seen": 1}
 
@@ -474,7 +582,30 @@ def test_follow_up_scope(followup_world, fresnes, lyon):
     people, not_seen = followup.caseloads([fresnes.pk, lyon.pk], today=TODAY)
     assert people.figures["median"] == 4.0
     assert people.figures["max"] == 7
+    assert people.distribution == {1: 1, 3: 1, 5: 1, 7: 1}
     assert (not_seen.numerator, not_seen.denominator) == (9, 18)
+
+
+def test_a_cpip_of_two_establishments_counts_in_each(followup_world, fresnes, lyon):
+    """People per CPIP is kept per establishment: a CPIP referent in Fresnes and in Lyon is two
+    values of the distribution, so that the establishments' distributions add up."""
+    both_sides = UserFactory(cpip=True, establishments=[fresnes, lyon])
+    for establishment, how_many in ((fresnes, 2), (lyon, 3)):
+        for _ in range(how_many):
+            person(establishment, referent=both_sides)
+
+    fresnes_only, _ = followup.caseloads([fresnes.pk], today=TODAY)
+    assert fresnes_only.distribution == {1: 1, 2: 1, 3: 1, 5: 1}
+    lyon_only, _ = followup.caseloads([lyon.pk], today=TODAY)
+    assert lyon_only.distribution == {3: 1, 7: 1}
+    people, _ = followup.caseloads([fresnes.pk, lyon.pk], today=TODAY)
+    added = Counter(fresnes_only.distribution) + Counter(lyon_only.distribution)
+    assert people.distribution == added == {1: 1, 2: 1, 3: 2, 5: 1, 7: 1}
+    # Six values 1 2 3 3 5 7: the 9th decile at rank 4.5, between 5 and 7.
+    assert people.figures == {"median": 3, "min": 1, "max": 7, "ninth_decile": 6.0, "cpip": 6}
+    figures = distribution_figures(added)
+    assert {key: people.figures[key] for key in figures} == figures
+    assert people.parts == {"with_referent": 21, "without_referent": 2}
 
 
 @pytest.fixture
@@ -510,9 +641,125 @@ def test_dlps_brought_forward(dlp_world, fresnes, lyon):
         "within_12_weeks": 1,
     }
     assert result.figures == {"median_days": 46.0, "max_days": 62}
+    assert result.distribution == {30: 1, 62: 1}
     lyon_only = followup.brought_forward([lyon.pk], MARCH)
     assert (lyon_only.numerator, lyon_only.denominator) == (1, 1)
     assert lyon_only.figures == {"median_days": 10.0, "max_days": 10}
+    assert lyon_only.distribution == {10: 1}
+
+    both = followup.brought_forward([fresnes.pk, lyon.pk], MARCH)
+    added = Counter(result.distribution) + Counter(lyon_only.distribution)
+    assert both.distribution == added == {10: 1, 30: 1, 62: 1}
+    assert both.figures == {"median_days": 30.0, "max_days": 62}
+    figures = distribution_figures(added)
+    assert (figures["median"], figures["max"]) == (30.0, 62)
+    # February (31 days, q2) and March kept apart give February–March again.
+    months = followup.brought_forward([fresnes.pk], Period(d(2, 1), d(3, 31)))
+    added = Counter(followup.brought_forward([fresnes.pk], FEBRUARY).distribution) + Counter(
+        result.distribution
+    )
+    assert months.distribution == added == {30: 1, 31: 1, 62: 1}
+    assert months.figures == {"median_days": 31.0, "max_days": 62}
+
+
+# --- Adding up -----------------------------------------------------------------------------
+
+
+def added_up(*results):
+    """What the monthly snapshot does with results kept per establishment and month: add their
+    counts, their parts and their distributions."""
+    parts, distribution = Counter(), Counter()
+    for result in results:
+        parts.update(result.parts)  # update() keeps the zeros, as the whole does
+        distribution.update(result.distribution)
+    return {
+        "numerator": sum(result.numerator for result in results),
+        "denominator": sum(result.denominator for result in results),
+        "parts": dict(parts),
+        "distribution": dict(distribution),
+    }
+
+
+def counts_of(result):
+    return {
+        "numerator": result.numerator,
+        "denominator": result.denominator,
+        "parts": result.parts,
+        "distribution": result.distribution,
+    }
+
+
+# The figures drawn from a distribution, by the name each indicator gives them.
+QUANTILE_FIGURES = {
+    "median_days": "median",
+    "ninth_decile_days": "ninth_decile",
+    "max_days": "max",
+    "median": "median",
+    "ninth_decile": "ninth_decile",
+    "min": "min",
+    "max": "max",
+}
+
+OVER_A_PERIOD = {
+    "barriers": lambda ids, period: [barriers.compute(ids, period, today=TODAY)],
+    "orientations": lambda ids, period: [orientations.orientations(ids, period, today=TODAY)],
+    "requests": lambda ids, period: list(orientations.requests(ids, period, today=TODAY)),
+    "releases": lambda ids, period: releases.released(ids, period, today=TODAY),
+    "brought_forward": lambda ids, period: [followup.brought_forward(ids, period)],
+}
+# « Today » figures: they add up across establishments, never across months.
+TODAY_ONLY = {
+    "demand": lambda ids: [orientations.demand(ids, today=TODAY)],
+    "risk": lambda ids: [releases.risk(ids, today=TODAY)],
+    "caseloads": lambda ids: list(followup.caseloads(ids, today=TODAY)),
+}
+
+
+@pytest.fixture
+def every_world(
+    barrier_world, orientation_world, release_world, risk_world, followup_world, dlp_world
+):
+    """All the worlds at once (they share Fresnes and Lyon)."""
+
+
+def assert_adds_up(whole, pieces):
+    """`whole` and the results of `pieces` (lists of results, one per piece) have the same
+    counts; the quantile figures of the whole are those of the added distributions."""
+    for index, result in enumerate(whole):
+        parts_of_it = [piece[index] for piece in pieces]
+        assert counts_of(result) == added_up(*parts_of_it)
+        assert all(isinstance(n, int) for n in result.parts.values())
+        drawn = distribution_figures(added_up(*parts_of_it)["distribution"])
+        for key, value in result.figures.items():
+            if key in QUANTILE_FIGURES:
+                assert value == drawn[QUANTILE_FIGURES[key]], key
+
+
+@pytest.mark.parametrize("name", OVER_A_PERIOD)
+def test_period_results_add_up_across_establishments_and_months(every_world, fresnes, lyon, name):
+    compute = OVER_A_PERIOD[name]
+    ids = [fresnes.pk, lyon.pk]
+    assert_adds_up(compute(ids, MARCH), [compute([pk], MARCH) for pk in ids])
+    two_months = compute(ids, Period(d(2, 1), d(3, 31)))
+    assert_adds_up(two_months, [compute(ids, month) for month in (FEBRUARY, MARCH)])
+    assert any(result.denominator for result in two_months)
+
+
+@pytest.mark.parametrize("name", TODAY_ONLY)
+def test_today_results_add_up_across_establishments(every_world, fresnes, lyon, name):
+    compute = TODAY_ONLY[name]
+    ids = [fresnes.pk, lyon.pk]
+    whole = compute(ids)
+    pieces = [compute([pk]) for pk in ids]
+    assert_adds_up(whole, pieces)
+    assert any(result.denominator for result in whole)
+    for index, result in enumerate(whole):
+        # The figures that are counts (places, offers, how many CPIP) add up too.
+        counted = {k: v for k, v in result.figures.items() if k not in QUANTILE_FIGURES}
+        added = Counter()
+        for piece in pieces:
+            added.update({k: v for k, v in piece[index].figures.items() if k in counted})
+        assert counted == dict(added)
 
 
 # --- Query counts --------------------------------------------------------------------------

@@ -4,6 +4,11 @@ Withheld « Freins » sections are NOT counted, although entretiens/sharing.py a
 statistics to count them: managers read exact figures for their own establishment over any
 period, down to a single day, where one interview can be alone; counting its withheld answers
 would show them. The interviews left out are counted apart (`parts["withheld"]`).
+
+Additivity (the monthly snapshot adds results kept per establishment and month): every count
+adds up across establishments and months (an interview belongs to one establishment and is first
+validated on one day, it has one level per barrier); the rate is recomputed from the sums. No
+quantile here, hence no `distribution`.
 """
 
 import datetime

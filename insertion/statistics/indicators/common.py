@@ -1,9 +1,16 @@
-"""What the indicators 4 to 7 share: quantiles computed in Python (portable: PostgreSQL and
-SQLite alike), the bounds of a period as moments, and « the interviews validated in the
-period »."""
+"""What the indicators share: quantiles computed in Python (portable: PostgreSQL and SQLite
+alike), the bounds of a period as moments, and « the interviews validated in the period ».
+
+Quantiles are computed from a distribution, {whole value: how many} (`Result.distribution`),
+never from a list directly: a distribution kept per establishment and month adds up
+(`collections.Counter`) and gives the same median again over any scope and period, which a
+median does not. `quantile` over the list of values is the reference it is tested against.
+"""
 
 import datetime
 import math
+from collections import Counter
+from collections.abc import Iterable
 
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +34,52 @@ def quantile(values, q: float) -> float | None:
     low, high = math.floor(position), math.ceil(position)
     value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
     return round(value, 1)
+
+
+def distribution_of(values: Iterable[int]) -> dict[int, int]:
+    """{value: how many times it occurs}, by increasing value. The values are whole numbers
+    (days, people): a distribution of fractions would not add up into the same bins."""
+    counts = Counter(values)
+    if any(not isinstance(value, int) for value in counts):
+        raise TypeError("A distribution counts whole values (days, people).")
+    return dict(sorted(counts.items()))
+
+
+def _value_at_rank(ordered: list[tuple[int, int]], rank: int) -> int:
+    """The value at `rank` (0-based) of the values in increasing order, expanded."""
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        if rank < seen:
+            return value
+    raise IndexError(rank)
+
+
+def quantile_of_counts(distribution: dict[int, int], q: float) -> float | None:
+    """`quantile` of the values the distribution counts, without expanding them: the same
+    ranks, the same interpolation, the same rounding, hence the very same figure. Values
+    counted 0 times (or fewer) are absent. None for no value."""
+    ordered = sorted((value, count) for value, count in distribution.items() if count > 0)
+    total = sum(count for _, count in ordered)
+    if not total:
+        return None
+    position = (total - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    low_value, high_value = _value_at_rank(ordered, low), _value_at_rank(ordered, high)
+    value = low_value + (high_value - low_value) * (position - low)
+    return round(value, 1)
+
+
+def distribution_figures(distribution: dict[int, int]) -> dict[str, float | None]:
+    """The figures every distribution gives: "median", "ninth_decile", "min", "max" (None
+    for an empty one)."""
+    present = [value for value, count in distribution.items() if count > 0]
+    return {
+        "median": quantile_of_counts(distribution, 0.5),
+        "ninth_decile": quantile_of_counts(distribution, 0.9),
+        "min": min(present, default=None),
+        "max": max(present, default=None),
+    }
 
 
 def median(values) -> float | None:

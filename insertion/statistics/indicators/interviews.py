@@ -3,7 +3,16 @@ the prison teams within five days.
 
 Each `compute` reads one query whatever the number of establishments; the counts are made by the
 database (conditional aggregates), only the quantiles of the delays are computed in Python from
-one column of days (`common.quantile`, portable between PostgreSQL and SQLite).
+one column of days, through their distribution (`common.distribution_figures`, portable between
+PostgreSQL and SQLite).
+
+Additivity (the monthly snapshot adds results kept per establishment and month): every count —
+numerator, denominator, `parts` — and the delay's `distribution` add up across establishments
+and months (an interview belongs to one establishment, is due on one day and first validated
+on one day). `value` and the figures are recomputed from them: the rates from the counts, the
+delay's median and 9th decile from the distribution. Nothing here is a « today » figure, but
+the counts that depend on `today` (still open, not yet due, still sending) change until every
+due date of the period is past.
 
 « Échu » follows the worklist and the deadline watch (InterviewQuerySet.state_conditions,
 SynthesisQuerySet.late): a due date is past from the day after it, `due_date < today`; on the due
@@ -26,7 +35,11 @@ from entretiens.models import (
 )
 from insertion.detainees.choices import DepartureReason
 from insertion.statistics.definitions import Definition, Period, Result
-from insertion.statistics.indicators.common import median, ninth_decile, validated_in_period
+from insertion.statistics.indicators.common import (
+    distribution_figures,
+    distribution_of,
+    validated_in_period,
+)
 
 
 def compute(establishment_ids: list[int], period: Period, *, today: datetime.date) -> list[Result]:
@@ -136,7 +149,7 @@ DELAY = Definition(
     "l'arrivée (date de l'entretien moins date d'arrivée dans l'établissement).",
     denominator="Entretiens validés pour la première fois dans la période. Sont aussi donnés la "
     "médiane du délai et son 9ᵉ décile (9 entretiens sur 10 ont eu lieu dans ce délai ou moins), "
-    "en jours.",
+    "en jours (jours entiers, calculés sur la répartition des délais).",
     exclusions="Un entretien rectifié compte une fois, dans la période de sa première validation, "
     "avec sa date d'entretien actuelle. Les entretiens non réalisés n'ont pas de délai et ne "
     "comptent pas (voir la couverture). Le délai court depuis l'arrivée dans l'établissement, "
@@ -145,22 +158,29 @@ DELAY = Definition(
 
 
 def delay(establishment_ids: list[int], period: Period, *, today: datetime.date) -> Result:
-    """`figures`: "median_days", "ninth_decile_days" (None when nothing was measured). One
-    query: the days of every interview, the quantiles in Python. `today` is not needed (a
-    validation is always past); it is kept so that every indicator is called alike."""
+    """`figures`: "median_days", "ninth_decile_days" (None when nothing was measured), computed
+    from `distribution`: {whole days from arrival to interview: interviews}. One query: the days
+    of every interview, the quantiles in Python. `today` is not needed (a validation is always
+    past); it is kept so that every indicator is called alike."""
     rows = (
         validated_in_period(establishment_ids, period)
         .filter(conducted_on__isnull=False)
         .values_list("arrival_date", "conducted_on")
     )
-    days = [(conducted - arrival).days for arrival, conducted in rows]
-    within = sum(1 for value in days if value <= settings.INTERVIEW_DUE_DAYS)
+    distribution = distribution_of((conducted - arrival).days for arrival, conducted in rows)
+    measured = sum(distribution.values())
+    within = sum(n for days, n in distribution.items() if days <= settings.INTERVIEW_DUE_DAYS)
+    quantiles = distribution_figures(distribution)
     return Result(
         definition=DELAY,
         numerator=within,
-        denominator=len(days),
-        value=Result.rate(within, len(days)),
-        figures={"median_days": median(days), "ninth_decile_days": ninth_decile(days)},
+        denominator=measured,
+        value=Result.rate(within, measured),
+        figures={
+            "median_days": quantiles["median"],
+            "ninth_decile_days": quantiles["ninth_decile"],
+        },
+        distribution=distribution,
     )
 
 

@@ -5,6 +5,15 @@ long people waited, and demand against places today.
 As for the barriers (barriers.py), a withheld « Préconisations » section is not counted in the
 orientations: a manager's exact figures over a short period could show it. Its requests, made
 before the section was withheld, are counted: the services acted on them and see them anyway.
+
+Additivity (the monthly snapshot adds results kept per establishment and month): the
+orientations, the requests' outcomes and the waiting time count interviews and requests that
+belong to one establishment and one month (their interview's first validation): their counts
+and the waiting time's `distribution` add up, its median and 9th decile are recomputed from it.
+Their states are those of `today` (a request still waiting keeps waiting, its wait grows).
+NOT additive across months: demand against places (`demand`) is the state of `today` — its
+people waiting, requests to review, places and offers add up across establishments only, and
+its `value` (people waiting per place) is recomputed from the sums.
 """
 
 import datetime
@@ -17,7 +26,11 @@ from entretiens.sharing import is_shared
 from insertion.placements.choices import ORIENTATION_TO_OFFER_KIND, OfferKind, RequestStatus
 from insertion.placements.models import Offer, PlacementRequest
 from insertion.statistics.definitions import Definition, Period, Result
-from insertion.statistics.indicators.common import median, ninth_decile, validated_in_period
+from insertion.statistics.indicators.common import (
+    distribution_figures,
+    distribution_of,
+    validated_in_period,
+)
 
 WITHHELD = "withheld"
 WAITED = "waited"  # requests put on a waiting list at some point
@@ -58,7 +71,7 @@ WAITING_TIME = Definition(
     numerator="Médiane et 9e décile, en jours, du temps passé en liste d'attente : de la mise en "
     "liste d'attente au début de l'affectation ; pour une demande refusée, retirée ou close "
     "après attente, jusqu'à cette fin ; pour une demande encore en attente, jusqu'à la date des "
-    "données (attente en cours).",
+    "données (attente en cours). Jours entiers, calculés sur la répartition des attentes.",
     denominator="Demandes issues des entretiens validés pour la première fois dans la période et "
     "passées par la liste d'attente.",
     exclusions="Les demandes affectées sans passer par la liste d'attente, et celles encore à "
@@ -73,8 +86,9 @@ DEMAND = Definition(
     "demandes à examiner sont dénombrées à part).",
     denominator="Places des offres pouvant encore accueillir (actives, permanentes ou non "
     "terminées), par type d'offre.",
-    exclusions="Indépendant de la période : l'état du jour. Un type d'offre apparaît s'il a une "
-    "offre ou quelqu'un en attente.",
+    exclusions="Indépendant de la période : l'état du jour (ne s'additionne pas d'un mois à "
+    "l'autre). Un type d'offre apparaît s'il a une offre, quelqu'un en attente ou une demande à "
+    "examiner.",
     unit="personnes en attente par place",
 )
 
@@ -154,13 +168,14 @@ def requests(
 ) -> tuple[Result, Result]:
     """(outcomes, waiting time) of the requests made from the interviews validated in the
     period, in one query. Outcomes' `parts`: each request status → requests, and "waited" →
-    requests that went through the waiting list. Waiting time's `figures`: "median_days",
-    "ninth_decile_days"; its `parts`: "ongoing" (still waiting) and "ended"."""
+    requests that went through the waiting list. Waiting time's `distribution`: {whole days on
+    the waiting list: requests}; its `figures` "median_days", "ninth_decile_days" computed from
+    it, and `value` the median; its `parts`: "ongoing" (still waiting) and "ended"."""
     rows = PlacementRequest.objects.filter(
         interview__in=validated_in_period(establishment_ids, period)
     ).values_list("status", "waiting_since", "start_date", "ended_on")
     by_status = dict.fromkeys(RequestStatus.values, 0)
-    waits: list[int] = []
+    waits: list[int] = []  # whole days
     ongoing = 0
     for status, waiting_since, start_date, ended_on in rows:
         by_status[status] += 1
@@ -173,6 +188,8 @@ def requests(
         ongoing += status == RequestStatus.WAITING
     total = sum(by_status.values())
     placed = sum(by_status[s] for s in PLACED)
+    distribution = distribution_of(waits)
+    quantiles = distribution_figures(distribution)
     outcomes = Result(
         definition=REQUEST_OUTCOMES,
         numerator=placed,
@@ -184,9 +201,13 @@ def requests(
         definition=WAITING_TIME,
         numerator=len(waits),
         denominator=len(waits),
-        value=median(waits),
+        value=quantiles["median"],
         parts={"ongoing": ongoing, "ended": len(waits) - ongoing},
-        figures={"median_days": median(waits), "ninth_decile_days": ninth_decile(waits)},
+        figures={
+            "median_days": quantiles["median"],
+            "ninth_decile_days": quantiles["ninth_decile"],
+        },
+        distribution=distribution,
     )
     return outcomes, waiting
 
@@ -194,7 +215,10 @@ def requests(
 def demand(establishment_ids: list[int], *, today: datetime.date) -> Result:
     """Today's demand against places, summed over the establishments: the rule of
     insertion/placements/waiting.py `demand_vs_places`, restated over many establishments in
-    two queries (that function reads one establishment at a time).
+    two queries (that function reads one establishment at a time). One difference: a kind
+    appears as soon as it has an offer, someone waiting or a request to review (that function
+    leaves out a kind with only requests to review), so that the counts of a scope are the sums
+    of its establishments' counts, kind by kind.
 
     `parts`: "waiting:<type>", "to_review:<type>" → requests; `figures`: "places:<type>",
     "offers:<type>". numerator = people waiting, denominator = places, value = people waiting
@@ -224,7 +248,7 @@ def demand(establishment_ids: list[int], *, today: datetime.date) -> Result:
     figures: dict[str, float | None] = {}
     for kind in OfferKind.values:
         offer_row, demand_row = offers.get(kind), demand_rows.get(kind)
-        if offer_row is None and (demand_row is None or not demand_row["waiting"]):
+        if offer_row is None and demand_row is None:
             continue
         parts[f"waiting:{kind}"] = demand_row["waiting"] if demand_row else 0
         parts[f"to_review:{kind}"] = demand_row["to_review"] if demand_row else 0

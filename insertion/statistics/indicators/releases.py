@@ -6,6 +6,12 @@ The risk is the one rule of insertion/release/readiness.py (`risk_condition`), t
 caseload counts as « Sorties sèches à risque »: held, DLP within 90 days or past, and either no
 sentence arrangement requested or granted, or an essential milestone of housing, papers or
 rights not done.
+
+Additivity (the monthly snapshot adds results kept per establishment and month): the releases
+and the readiness at release count people released on one day from one establishment: their
+counts add up across establishments and months, their rates are recomputed from the sums. No
+quantile here, hence no `distribution`. NOT additive across months: the people at risk of a dry
+release (`risk`) are the state of `today` — its counts add up across establishments only.
 """
 
 import dataclasses
@@ -63,7 +69,8 @@ DRY_RISK = Definition(
     "Réparties selon la DLP : dans 12 semaines ou moins, au-delà.",
     denominator="Personnes détenues aujourd'hui libérables dans les 90 jours (ou dont la DLP "
     "est passée).",
-    exclusions="Indépendant de la période : l'état du jour. Un aménagement refusé, révoqué ou "
+    exclusions="Indépendant de la période : l'état du jour (ne s'additionne pas d'un mois à "
+    "l'autre). Un aménagement refusé, révoqué ou "
     "caduc ne protège pas d'une sortie sèche. Les personnes sans DLP ne comptent pas.",
 )
 
