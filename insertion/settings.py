@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.placements.tasks.send_weekly_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Computes again the monthly snapshot of the steering statistics (insertion/statistics/
+    # snapshot.py): the last 18 full months and the current one, every establishment, at night.
+    "statistics-refresh": {
+        "task": "insertion.statistics.tasks.refresh_statistics",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 
 if REDIS_URL:
