@@ -88,6 +88,7 @@ run: install pdf-deps
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py seed_demo --if-empty && \
+	$(BIN)/python manage.py refresh_statistics && \
 	$(BIN)/python manage.py demo_banner --url http://$(HOST):$(PORT)/ && \
 	if [ -n "$$REDIS_URL" ]; then \
 	  $(BIN)/celery -A insertion worker --loglevel=INFO & worker=$$!; \

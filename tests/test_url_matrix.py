@@ -88,6 +88,7 @@ MATRIX = {
     "person:release_record": Route(frozenset({"cpip", "manager"}), target="person"),
     "dashboard:establishments": Route(frozenset({"manager"})),
     "dashboard:national": Route(frozenset({"national"})),
+    "dashboard:indicators": Route(frozenset({"national"})),
     "establishments:recipients": Route(frozenset({"manager"})),
     "establishments:recipient_add": Route(frozenset({"manager"}), target="establishment"),
     "establishments:recipient_edit": Route(frozenset({"manager"}), target="recipient"),

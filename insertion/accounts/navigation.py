@@ -30,6 +30,7 @@ def navigation(request) -> dict:
         items.append(("Imports", reverse("imports:list")))
     if user.role == Role.NATIONAL:
         items.append(("Statistiques nationales", reverse("dashboard:national")))
+        items.append(("Indicateurs", reverse("dashboard:indicators")))
     if user.is_staff:
         items.append(("Back-office", reverse("admin:index")))
     # The entry whose address is the longest start of the page's: « Offres » (/activites/offres/)

@@ -1,0 +1,342 @@
+"""The steering page (issue 15, first slice): /pilotage/indicateurs/, national role only, read
+from the nightly snapshot, with statistical secrecy — on a small hand-made world over the last
+full month (M, the month before today's), refreshed as of today:
+
+DISP de Paris  Fresnes  3 arrivals on M+0: 2 validated on M+5 (interviewed M+4), one synthesis
+                        delivered on time, one late; 1 still to do; 2 people released dry on M+3
+               Melun    6 arrivals, all validated and delivered on time
+DISP de Lyon   Lyon     8 arrivals: 7 validated (logement bloquant; 2 also papiers important),
+                        1 still to do; 6 syntheses on time, 1 delivered late; 6 people released
+                        under LSC on M+3
+
+Coverage 15 of 17 (88,2 %), on time 15 of 17; delay 15 of 15 within the due days, median and
+9th decile 4 days; syntheses on time 13 of 15 (86,7 %); dry releases 2 of 8 (the 2 hidden, so
+the rate too); no plan closed at release (« 0 sur 0 »); barriers: logement 7 of 15, papiers 2
+(hidden).
+"""
+
+import datetime
+import html
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from entretiens.choices import InterviewStatus, SynthesisStatus
+from entretiens.models import BarrierAssessment, InterviewVersion, Synthesis
+from insertion.core.charts import format_number
+from insertion.statistics import snapshot
+from tests.factories import (
+    DetaineeFactory,
+    EstablishmentFactory,
+    InterviewFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+URL = reverse("dashboard:indicators")
+SURNAME = "Zébulonnet"  # every person of the world: it must never appear
+SECRET = "secret"
+
+
+def month_before(today: datetime.date) -> datetime.date:
+    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+TODAY = timezone.localdate()
+M = month_before(TODAY)
+
+
+def day(n: int) -> datetime.date:
+    return M + datetime.timedelta(days=n)
+
+
+def at(n: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time(12)))
+
+
+def person(establishment, **fields):
+    return DetaineeFactory(
+        establishment=establishment, arrival_date=day(0), last_name=SURNAME, **fields
+    )
+
+
+def arrival(establishment, *, validated=True, synthesis_late=False, barriers=()):
+    """An arrival on M+0; validated on M+5 with its synthesis (due M+10, delivered M+6, or M+12
+    when late), the barriers found."""
+    if not validated:
+        return InterviewFactory(detainee=person(establishment))
+    item = InterviewFactory(
+        detainee=person(establishment),
+        status=InterviewStatus.VALIDATED,
+        version=1,
+        validated_at=at(5),
+        conducted_on=day(4),
+    )
+    version = InterviewVersion.objects.create(
+        interview=item, number=1, content={}, validated_at=at(5)
+    )
+    for category, level in barriers:
+        BarrierAssessment.objects.create(interview=item, category=category, level=level)
+    Synthesis.objects.create(
+        interview=item,
+        version=version,
+        establishment=establishment,
+        number=1,
+        status=SynthesisStatus.DELIVERED,
+        due_date=day(10),
+        delivered_at=at(12 if synthesis_late else 6),
+        sha256="0" * 64,
+    )
+    return item
+
+
+def released(establishment, kind):
+    return person(establishment, release_date=day(3), release_kind=kind)
+
+
+@pytest.fixture
+def melun(fresnes):
+    return EstablishmentFactory(name="Centre de détention de Melun", region=fresnes.region)
+
+
+@pytest.fixture
+def world(fresnes, melun, lyon):
+    arrival(fresnes)
+    arrival(fresnes, synthesis_late=True)
+    arrival(fresnes, validated=False)
+    for _ in range(2):
+        released(fresnes, "sortie_seche")
+    for _ in range(6):
+        arrival(melun)
+    housing = ("logement", "bloquant")
+    for index in range(7):
+        papers = [("papiers", "important")] if index < 2 else []
+        arrival(lyon, synthesis_late=index == 6, barriers=[housing, *papers])
+        if index < 6:
+            released(lyon, "lsc")
+    arrival(lyon, validated=False)
+    snapshot.refresh([M], today=TODAY)
+
+
+def page(client, user, **params):
+    client.force_login(user)
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def card(content: str, code: str) -> str:
+    """The text of one headline figure, spaces collapsed."""
+    found = re.search(rf'id="chiffre-{code}">(.*?)Définition', content, re.S)
+    assert found, code
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def row(content: str, name: str) -> list[str]:
+    """The cells of the table's line headed `name`."""
+    table = content[content.index('id="tableau-etablissements"') :]
+    found = re.search(
+        rf"<th scope=\"row\"[^>]*>\s*{re.escape(name)}\s*</th>(.*?)</tr>", table, re.S
+    )
+    assert found, name
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def n(value: float, unit: str = "") -> str:
+    """A number as the page writes it, spaces collapsed like `card` and `row` do."""
+    text = format_number(value) if not unit else f"{format_number(value, 1)} %"
+    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_the_login_page(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("role", ["cpip", "interviewer", "prison_team", "manager"])
+def test_every_other_role_is_forbidden(client, fresnes, role):
+    client.force_login(UserFactory(**{role: True}, establishments=[fresnes]))
+    assert client.get(URL).status_code == 403
+
+
+def test_the_national_role_reads_the_page(client, national_user):
+    client.force_login(national_user)
+    assert client.get(URL).status_code == 200
+
+
+# --- Before the first refresh ------------------------------------------------------------------
+
+
+def test_before_the_first_refresh_a_sentence_says_when_figures_come(client, national_user, fresnes):
+    content = page(client, national_user)
+    assert "calculés chaque nuit, vers 2 h 30" in content
+    assert 'id="tableau-etablissements"' not in content
+
+
+# --- The figures -------------------------------------------------------------------------------
+
+
+def test_headline_figures_of_the_world(client, national_user, world):
+    content = page(client, national_user)
+    as_of = f"Données au {TODAY:%d/%m/%Y}"
+
+    coverage = card(content, "interview_coverage")
+    assert n(88.2, "%") in coverage and "15 sur 17" in coverage
+    assert f"Dans le délai : {n(88.2, '%')}" in coverage  # all 15 on time
+    assert as_of in coverage
+
+    delay = card(content, "interview_delay")
+    assert n(100.0, "%") in delay and "15 sur 15" in delay
+    assert "Médiane : 4 jours" in delay and "9ᵉ décile : 4 jours" in delay
+
+    synthesis = card(content, "synthesis_on_time")
+    assert n(86.7, "%") in synthesis and "13 sur 15" in synthesis and as_of in synthesis
+
+    dry = card(content, "dry_releases")  # 2 dry of 8: the 2 is hidden, and its rate
+    assert "secret sur 8" in dry and dry.split()[-1] != "%" and "25,0" not in dry
+
+    readiness = card(content, "readiness_at_release")
+    assert "0 sur 0" in readiness and "non calculable" in readiness
+
+    # Every figure links to its definition, every definition is in « À propos ».
+    for code in (
+        "interview_coverage",
+        "interview_delay",
+        "synthesis_on_time",
+        "dry_releases",
+        "readiness_at_release",
+        "barrier_prevalence",
+    ):
+        assert f'href="#definition-{code}"' in content
+        assert f'id="definition-{code}"' in content
+    assert "Exemptés" not in content  # parts are not part of this slice
+    assert "un effectif de 1 à 4 n'est jamais affiché" in content
+
+
+def test_table_by_disp_then_establishment_with_secrecy(client, national_user, world):
+    content = page(client, national_user)
+    # Validated, due, rate; on time, due, rate.
+    assert row(content, "Maison d'arrêt de Lyon-Corbas") == [
+        "7",
+        "8",
+        n(87.5, "%"),
+        "6",
+        "7",
+        n(85.7, "%"),
+    ]
+    assert row(content, "Total DISP de Lyon") == row(content, "Maison d'arrêt de Lyon-Corbas")
+    # Fresnes's 2 of 3 and 1 of 2 are secret, and their rates.
+    assert row(content, "Centre pénitentiaire de Fresnes") == [SECRET] * 6
+    # Melun's 6 beside a shown Paris total would give Fresnes's counts away: hidden too.
+    assert row(content, "Centre de détention de Melun") == [SECRET] * 6
+    assert row(content, "Total DISP de Paris") == ["8", "9", n(88.9, "%"), "7", "8", n(87.5, "%")]
+    assert row(content, "Total national") == [
+        "15",
+        "17",
+        n(88.2, "%"),
+        "13",
+        "15",
+        n(86.7, "%"),
+    ]
+    # Under every shown total, no count is the only one hidden (it would be the difference).
+    paris = [
+        row(content, name)
+        for name in ("Centre pénitentiaire de Fresnes", "Centre de détention de Melun")
+    ]
+    total = row(content, "Total DISP de Paris")
+    for column in (0, 1, 3, 4):
+        hidden = [cells[column] for cells in paris if cells[column] == SECRET]
+        assert total[column] == SECRET or len(hidden) != 1
+    # The DISP are in order, each followed by its total.
+    assert content.index("DISP de Lyon") < content.index("DISP de Paris")
+
+
+def test_a_hidden_count_hides_its_rate(client, national_user, fresnes, lyon):
+    # Lyon: 6 due, 3 validated: the 3 is hidden, so is its rate (50 % of 6 would give it).
+    for index in range(6):
+        arrival(lyon, validated=index < 3)
+    arrival(fresnes)  # Fresnes 1 of 1: hidden, rates too
+    snapshot.refresh([M], today=TODAY)
+    content = page(client, national_user)
+    lyon_row = row(content, "Maison d'arrêt de Lyon-Corbas")
+    assert lyon_row[0] == SECRET and lyon_row[2] == SECRET
+    assert n(50.0, "%") not in lyon_row
+    assert row(content, "Centre pénitentiaire de Fresnes")[:3] == [SECRET] * 3
+    # Nationally 4 of 7: the 4 is hidden, its rate and its share on time too.
+    coverage = card(content, "interview_coverage")
+    assert "secret sur 7" in coverage and "Dans le délai : secret" in coverage
+
+
+def test_barrier_chart_hides_small_counts(client, national_user, world):
+    content = page(client, national_user)
+    chart = content[content.index('id="freins-figure"') :]
+    housing = re.search(r"<th scope=\"row\">Logement</th>\s*<td[^>]*>([^<]+)</td>", chart)
+    assert " ".join(housing.group(1).replace("\u00a0", " ").split()) == f"{n(46.7, '%')} (7)"
+    papers = re.search(
+        r"<th scope=\"row\">Pièces d'identité et documents</th>\s*<td[^>]*>([^<]+)</td>", chart
+    )
+    assert papers.group(1).strip() == SECRET
+    # A hidden count is never drawn: its value appears nowhere in the chart.
+    assert n(13.3, "%") not in " ".join(chart.replace("\u00a0", " ").split())
+
+
+def test_no_person_is_named(client, national_user, world):
+    content = page(client, national_user)
+    assert SURNAME not in content
+    assert "Jean" not in content  # the factory's first name
+
+
+# --- The period selector ---------------------------------------------------------------------
+
+
+def test_a_bad_period_falls_back_to_the_last_twelve_months(client, national_user, world):
+    default = page(client, national_user)
+    for value in ("n'importe quoi", "1999-01", f"{TODAY:%Y-%m}", "2025-T9"):
+        content = page(client, national_user, periode=value)
+        assert '<option value="12m" selected>12 derniers mois</option>' in content
+        assert card(content, "interview_coverage") == card(default, "interview_coverage")
+
+
+def test_a_month_and_a_quarter_can_be_chosen(client, national_user, world):
+    content = page(client, national_user, periode=f"{M:%Y-%m}")
+    assert f'<option value="{M:%Y-%m}" selected>' in content
+    assert "15 sur 17" in card(content, "interview_coverage")
+    before = month_before(M)
+    snapshot.refresh([before], today=TODAY)  # the nightly refresh computes 18 months
+    content = page(client, national_user, periode=f"{before:%Y-%m}")
+    assert "0 sur 0" in card(content, "interview_coverage")
+    assert "non calculable" in card(content, "interview_coverage")
+    quarters = re.findall(r'<option value="(\d{4}-T\d)"', content)
+    assert quarters  # 18 months hold at least 5 full quarters
+    assert len(quarters) >= 5
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_query_count_does_not_grow_with_establishments(
+    client, national_user, django_assert_num_queries, count
+):
+    regions = RegionFactory.create_batch(2)
+    for index in range(count):
+        establishment = EstablishmentFactory(region=regions[index % 2])
+        for _ in range(index + 1):
+            arrival(establishment)
+    snapshot.refresh([M], today=TODAY)
+    client.force_login(national_user)
+    with django_assert_num_queries(QUERIES):  # the same for 1 and for 3 establishments
+        response = client.get(URL)
+    assert response.status_code == 200
+
+
+# Session, user, OTP device; the last refresh; the establishments; the national figures; the
+# figures by establishment.
+QUERIES = 7
