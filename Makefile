@@ -111,6 +111,7 @@ bench: install services pdf-deps
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --scale national --if-empty \
 	  --timing-output bench-results.jsonl
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python manage.py refresh_statistics --if-empty
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 	  DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 \
 	  DJANGO_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \

@@ -32,6 +32,8 @@ PAGES = [
     "person_page",
     "team_queue",
     "waiting_list",
+    "stats_national",
+    "stats_national_month",
 ]
 
 # With the delivery tests, on one xdist worker (`make test`); without xdist the marker is unknown.

@@ -469,6 +469,19 @@ def test_the_command_says_what_it_did(world, fresnes):
         call_command("refresh_statistics", "--month", "mars")
 
 
+def test_the_command_if_empty_refreshes_only_once(world):
+    out = io.StringIO()
+    call_command("refresh_statistics", "--month", "2025-03", "--if-empty", stdout=out)
+    assert out.getvalue().startswith("Statistiques recalculées : mars 2025")
+    rows = MonthlyFigure.objects.count()
+    assert rows > 0
+    out = io.StringIO()
+    call_command("refresh_statistics", "--month", "2025-02", "--if-empty", stdout=out)
+    assert out.getvalue() == "Les statistiques sont déjà calculées : rien à faire.\n"
+    assert set(MonthlyFigure.objects.values_list("month", flat=True)) == {MAR}
+    assert MonthlyFigure.objects.count() == rows
+
+
 def test_the_refreshes_are_shown_read_only_in_the_admin(client, superuser, fresnes):
     run = snapshot.refresh([MAR], today=TODAY)
     client.force_login(superuser)

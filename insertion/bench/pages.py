@@ -3,10 +3,12 @@ set, with the user who would open it and the p95 it should meet (issue 12's targ
 interview form, the dashboards and the person page; 150 ms for the others, the team's queue
 and the waiting list of issue 14 among them)."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -212,3 +214,23 @@ def placement_pages() -> list[Page]:
             )
         )
     return pages
+
+
+def statistics_pages() -> list[Page]:
+    """The national steering page of the indicators over the last 12 months and over one month
+    (DESIGN.md §6: p95 ≤ 500 ms whatever the period), read from the nightly snapshot."""
+    national = User.objects.filter(role=Role.NATIONAL, is_active=True).order_by("pk").first()
+    if national is None:
+        return []
+    url = reverse("dashboard:indicators")
+    month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    return [
+        Page("stats_national", "Indicateurs nationaux, 12 derniers mois", url, national, 500),
+        Page(
+            "stats_national_month",
+            "Indicateurs nationaux, un mois",
+            f"{url}?periode={month:%Y-%m}",
+            national,
+            500,
+        ),
+    ]

@@ -33,6 +33,7 @@ from insertion.bench.pages import (
     log_in,
     placement_pages,
     release_pages,
+    statistics_pages,
 )
 from insertion.bench.render import measure_render, richest_synthesis
 from insertion.bench.timings import summary
@@ -149,7 +150,7 @@ class Command(BaseCommand):
                 "Aucun établissement avec un intervenant et des entretiens : chargez d'abord "
                 "`seed_demo --scale national`."
             )
-        for page in pages + release_pages() + placement_pages():
+        for page in pages + release_pages() + placement_pages() + statistics_pages():
             self.progress(f"{page.label} : {warmup} requêtes d'échauffement, {requests} mesurées…")
             client = Client(HTTP_HOST="127.0.0.1")
             log_in(client, page.user)

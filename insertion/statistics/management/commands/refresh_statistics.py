@@ -1,4 +1,5 @@
-"""`manage.py refresh_statistics [--month AAAA-MM …] [--establishment ID …]`: compute again the
+"""`manage.py refresh_statistics [--month AAAA-MM …] [--establishment ID …] [--if-empty]`: compute
+again the
 monthly snapshot of the steering indicators (insertion/statistics/snapshot.py), as beat does
 each night; by default the last 18 full months and the current one, for every establishment."""
 
@@ -7,6 +8,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from insertion.statistics.definitions import MONTHS
+from insertion.statistics.figures import freshness
 from insertion.statistics.snapshot import refresh
 
 
@@ -42,8 +44,16 @@ class Command(BaseCommand):
             dest="establishment_ids",
             help="identifiant d'un établissement (répétable ; par défaut : tous)",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="ne rien faire si un recalcul complet a déjà eu lieu (mesures de performance)",
+        )
 
-    def handle(self, *args, months, establishment_ids, **options):
+    def handle(self, *args, months, establishment_ids, if_empty, **options):
+        if if_empty and freshness() is not None:
+            self.stdout.write("Les statistiques sont déjà calculées : rien à faire.")
+            return
         try:
             run = refresh(months=months, establishment_ids=establishment_ids)
         except ValueError as error:
