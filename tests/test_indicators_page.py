@@ -340,3 +340,13 @@ def test_the_query_count_does_not_grow_with_establishments(
 # Session, user, OTP device; the last refresh; the establishments; the national figures; the
 # figures by establishment.
 QUERIES = 7
+
+
+def test_the_period_selector_redraws_the_figures_only_with_htmx(client, national_user, world):
+    client.force_login(national_user)
+    whole = client.get(URL).content.decode()
+    fragment = client.get(URL, HTTP_HX_REQUEST="true").content.decode()
+    assert whole.count('id="periode"') == 1
+    assert fragment.lstrip().startswith('<div id="indicateurs">')
+    assert 'id="periode"' not in fragment  # the selector is not drawn again inside the page
+    assert "<h1" not in fragment

@@ -1,10 +1,10 @@
 """The steering page (issue 15), first slice: the national role's indicators over a period, read
 from the nightly snapshot. Aggregates only: the national role never reaches a named person."""
 
-from django.shortcuts import render
 from django.utils import timezone
 
 from insertion.accounts.policy import NATIONAL_STATISTICS_READERS, role_required
+from insertion.core.lists import page_or_fragment
 from insertion.dashboard.indicators_page import SMALLEST_SHOWN, PeriodForm, read_page
 from insertion.establishments.models import Establishment
 from insertion.statistics import figures
@@ -25,4 +25,7 @@ def national_indicators(request):
             .order_by("region__name", "name")
         )
         context["page"] = read_page(establishments, period.months)
-    return render(request, "dashboard/indicators/national.html", context)
+    # The period selector redraws the figures only (htmx), the whole page without JavaScript.
+    return page_or_fragment(
+        request, "dashboard/indicators/national.html", context, fragment="indicateurs"
+    )

@@ -71,6 +71,8 @@ def demo_env(tmp_path_factory) -> dict:
     # The browser tests open no seeded synthesis PDF: each points at one stand-in PDF, which
     # spares rendering two hundred of them (two minutes) before the first test.
     manage(env, "seed_demo", "--pdfs", "placeholder")
+    # As `make run` does: the steering indicators of the demo, computed once.
+    manage(env, "refresh_statistics")
     return env
 
 
