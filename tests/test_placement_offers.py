@@ -234,8 +234,8 @@ def test_the_list_shows_each_offer_with_its_allocated_people(
     client.force_login(prison_team_fresnes)
     response = client.get(LIST)
     rows = {o.title: o for o in response.context["page_obj"].object_list}
-    assert rows["Atelier conditionnement"].occupied == 3
-    assert rows["CAP Cuisine"].occupied == 1
+    assert rows["Atelier conditionnement"].taken == 3
+    assert rows["CAP Cuisine"].taken == 1
     # Work posts first (the referential's order), then training.
     assert list(rows) == ["Atelier conditionnement", "CAP Cuisine"]
     assert '<span class="fr-hint-text">Atelier</span>' in response.content.decode()
@@ -365,7 +365,7 @@ def test_the_list_query_count_does_not_grow_with_offers(
         response = client.get(LIST)
     rows = response.context["page_obj"].object_list
     assert len(rows) == size
-    assert sum(offer.occupied for offer in rows) == (size + 1) // 2
+    assert sum(offer.taken for offer in rows) == (size + 1) // 2
 
 
 # --- Creating ----------------------------------------------------------------------------------

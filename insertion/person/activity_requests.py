@@ -28,7 +28,6 @@ from insertion.release.frise import french_date
 # Who makes requests and withdraws them from the person page: the request makers who read it
 # (the prison teams make theirs from their own pages, under /activites/).
 PERSON_PAGE_REQUEST_MAKERS = REQUEST_MAKERS & PLAN_READERS
-DETAILS_MAX = 2000
 WITHDRAW_NOTE_MAX = 500
 STATUS_BADGES = {
     RequestStatus.TO_REVIEW: "fr-badge--new",

@@ -11,7 +11,7 @@ and kind is open at a time; a transfer or a release closes the open ones. The wr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q
 from django.utils import timezone
 
 from entretiens.choices import Priority
@@ -37,6 +37,16 @@ class OfferQuerySet(models.QuerySet):
     def current(self, today) -> "OfferQuerySet":
         """Active, and permanent or not ended yet: what can still take people."""
         return self.active().filter(Q(permanent=True) | Q(end_date__gte=today))
+
+    def with_taken(self) -> "OfferQuerySet":
+        """Each offer with `taken` (the requests allocated to it now) and `free` (its places
+        minus those; below zero when the team placed more people than places), counted in the
+        query that reads the offers."""
+        taken = Count("requests", filter=Q(requests__status=RequestStatus.ALLOCATED))
+        return self.annotate(
+            taken=taken,
+            free=ExpressionWrapper(F("places") - taken, output_field=IntegerField()),
+        )
 
 
 class Offer(models.Model):

@@ -10,8 +10,6 @@ Callers check that the user works in the establishment (`access.chosen_establish
 
 import datetime
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q
-
 from entretiens.models import Synthesis
 from insertion.placements.choices import OfferKind, RequestStatus
 from insertion.placements.models import Offer, PlacementRequest
@@ -43,10 +41,7 @@ def offers_with_free_places(
     offers = Offer.objects.current(today).filter(establishment=establishment)
     if kind is not None:
         offers = offers.filter(kind=kind)
-    taken = Count("requests", filter=Q(requests__status=RequestStatus.ALLOCATED))
-    offers = offers.annotate(
-        taken=taken, free=ExpressionWrapper(F("places") - taken, output_field=IntegerField())
-    ).order_by("title", "pk")
+    offers = offers.with_taken().order_by("title", "pk")
     kinds = {value: index for index, value in enumerate(OfferKind.values)}
     return sorted(offers, key=lambda offer: kinds.get(offer.kind, len(kinds)))
 

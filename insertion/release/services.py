@@ -97,9 +97,10 @@ def release_plan_create(*, detainee, by=None) -> ReleasePlan:
     )
     if not created:
         return plan
+    barriers = person_barriers(detainee)
     milestones = plan_milestones(
         kinds=active_kinds(),
-        barriers=person_barriers(detainee),
+        barriers=barriers,
         expected_release_date=detainee.expected_release_date,
     )
     for milestone in milestones:
@@ -108,7 +109,7 @@ def release_plan_create(*, detainee, by=None) -> ReleasePlan:
     apply_orientations(
         plan=plan,
         detainee=detainee,
-        barriers=person_barriers(detainee),
+        barriers=barriers,
         target_date_for=target_date_for,
         start_position=len(milestones),
     )

@@ -9,7 +9,7 @@ allocation and the people already allocated keep their place.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from insertion.placements.access import (
     chosen_establishment,
     establishments_of,
 )
-from insertion.placements.choices import OfferKind, RequestStatus
+from insertion.placements.choices import OfferKind
 from insertion.placements.forms_offers import OfferFilterForm, OfferForm
 from insertion.placements.models import Offer
 from insertion.placements.waiting import demand_vs_places
@@ -37,21 +37,13 @@ _KIND_ORDER = Case(
 )
 
 
-def with_occupied(offers):
-    """Each offer with `occupied`: the requests allocated to it now, counted in the query that
-    reads the offers."""
-    return offers.annotate(
-        occupied=Count("requests", filter=Q(requests__status=RequestStatus.ALLOCATED))
-    )
-
-
 def _list_url(establishment_id: int) -> str:
     return f"{reverse('placements:offers')}?{ESTABLISHMENT_PARAMETER}={establishment_id}"
 
 
 def _get_offer(request, pk: int) -> Offer:
     return get_object_or_404(
-        with_occupied(Offer.objects.visible_to(request.user)).select_related("establishment"),
+        Offer.objects.visible_to(request.user).with_taken().select_related("establishment"),
         pk=pk,
     )
 
@@ -69,11 +61,13 @@ def offer_list(request):
     if establishment is None:
         offers, demand = Offer.objects.none(), []
     else:
-        offers = with_occupied(
+        offers = (
             filters.filter(
                 Offer.objects.visible_to(request.user).filter(establishment=establishment)
             )
-        ).order_by(_KIND_ORDER, "title", "pk")
+            .with_taken()
+            .order_by(_KIND_ORDER, "title", "pk")
+        )
         demand = demand_vs_places(establishment)
     context = {
         "page_obj": page_of(request, offers),
@@ -152,7 +146,7 @@ def _set_active(request, pk: int, *, active: bool):
     context = {
         "offer": offer,
         "activating": active,
-        "allocated": offer.occupied,
+        "allocated": offer.taken,
         "ended": not offer.permanent
         and offer.end_date is not None
         and offer.end_date < timezone.localdate(),
