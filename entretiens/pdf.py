@@ -1,4 +1,4 @@
-"""The synthesis PDF: a Django template rendered by WeasyPrint (the only module that imports it).
+"""The synthesis PDF: a Django template rendered to PDF by insertion/core/pdf.py.
 
 ``render_synthesis_pdf(synthesis)`` renders the frozen content of a validated interview version,
 as the prison teams may read it (``shared_content``: the sections the person asked to keep
@@ -6,148 +6,59 @@ private are left out, and the PDF says so), on A4 with the Marianne fonts and th
 shipped locally, a header and a footer on every page, and the document metadata (title, language,
 author, subject) of a tagged PDF/UA-1 document.
 
-WeasyPrint reads nothing but a short allow-list of the project's static files, named with the
-``static:`` scheme (``static:css/synthesis-print.css``); any other URL — ``http(s)://``,
+WeasyPrint reads nothing but the synthesis' print stylesheet and the Marianne fonts, named with
+the ``static:`` scheme (``static:css/synthesis-print.css``); any other URL — ``http(s)://``,
 ``file://``, ``data:``, a static file not on the list — makes the rendering fail with
-``PdfResourceRefused``. Every text typed by a user goes through Django's autoescape (and the
-frise's SVG escapes its own texts).
+``PdfResourceRefused`` (the fetcher, the fonts and the rendering are insertion/core/pdf.py's).
+Every text typed by a user goes through Django's autoescape (and the frise's SVG escapes its own
+texts).
 """
 
 from __future__ import annotations
 
-import functools
-import io
-import mimetypes
-import threading
-from pathlib import Path
-from urllib.parse import unquote
-
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from fontTools.ttLib import woff2
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from entretiens.choices import BarrierLevel, OrientationKind, Priority, Section
 from entretiens.models import InterviewVersion, Synthesis
 from entretiens.orientations import orientation_service
 from entretiens.sharing import TIMELINE_SECTIONS, shared_content
 from entretiens.timeline import events_from_data, timeline_svg, timeline_text
-from insertion.core.collector import cyclic_gc_paused
+from insertion.core.pdf import (
+    STATIC_SCHEME,
+    PdfRenderingError,
+    PdfResourceRefused,
+    PrintStyles,
+    render_pdf,
+)
 
 __all__ = ["PdfRenderingError", "PdfResourceRefused", "render_synthesis_pdf"]
 
 TEMPLATE = "entretiens/pdf/synthesis.html"
-PDF_VARIANT = "pdf/ua-1"  # tagged PDF (structure tree, /MarkInfo), PDF 1.7
-STATIC_SCHEME = "static:"
-STYLESHEET = "static:css/synthesis-print.css"
-
-# The only files WeasyPrint may read, as static names (resolved by the staticfiles finders).
-ALLOWED_STATIC_FILES = frozenset(
-    {
-        "css/synthesis-print.css",
-        "dsfr/dist/fonts/Marianne-Regular.woff2",
-        "dsfr/dist/fonts/Marianne-Medium.woff2",
-        "dsfr/dist/fonts/Marianne-Bold.woff2",
-    }
-)
-
-# What the fetcher serves (a .woff2 font is served decoded, see _static_bytes).
-CONTENT_TYPES = {".css": "text/css", ".woff2": "font/ttf"}
+STYLESHEET = f"{STATIC_SCHEME}css/synthesis-print.css"
 
 
-class PdfRenderingError(RuntimeError):
-    """The PDF could not be rendered."""
-
-
-class PdfResourceRefused(PdfRenderingError):
-    """The document asked for a resource outside the allow-list."""
-
-
-class StaticFilesFetcher(URLFetcher):
-    """Serves the allow-listed static files, refuses everything else (never the network, never
-    the file system outside the static folders). A refusal stops the rendering."""
+class _PrintStyles(PrintStyles):
+    """The synthesis' print stylesheet and its fonts, parsed once per thread (PrintStyles)."""
 
     def __init__(self):
-        super().__init__(allowed_protocols=("static",), allow_redirects=False, fail_on_errors=True)
-
-    def fetch(self, url, headers=None):
-        if not url.startswith(STATIC_SCHEME):
-            raise PdfResourceRefused(f"Ressource refusée dans le PDF : {url[:200]}")
-        name = unquote(url.removeprefix(STATIC_SCHEME).split("?", 1)[0].split("#", 1)[0])
-        if name not in ALLOWED_STATIC_FILES:
-            raise PdfResourceRefused(f"Fichier statique non autorisé dans le PDF : {name[:200]}")
-        path = finders.find(name)
-        if not path:
-            raise PdfResourceRefused(f"Fichier statique introuvable : {name}")
-        path = Path(path)
-        body = _static_bytes(path, path.stat().st_mtime_ns)
-        content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
-        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type or ""})
-
-
-@functools.lru_cache(maxsize=len(ALLOWED_STATIC_FILES))
-def _static_bytes(path: Path, mtime_ns: int) -> bytes:
-    """The file's bytes, read once per process (and again if it changes). A .woff2 font is
-    decoded here to plain TrueType: WeasyPrint would otherwise decode it with fontTools at every
-    rendering, which costs about 40 ms per font."""
-    del mtime_ns  # part of the cache key only
-    data = path.read_bytes()
-    if path.suffix == ".woff2":
-        out = io.BytesIO()
-        woff2.decompress(io.BytesIO(data), out)
-        data = out.getvalue()
-    return data
-
-
-class _PrintStyles(threading.local):
-    """The print stylesheet, parsed once per thread with the FontConfiguration its @font-face
-    rules register in, and parsed again if the file changes.
-
-    Parsing it cost about 20 ms per PDF, and a FontConfiguration reused keeps what Pango
-    measured for the previous documents; WeasyPrint objects are not shared between threads.
-    """
-
-    version: int | None = None
-    fonts: FontConfiguration | None = None
-    stylesheet: CSS | None = None
-
-    def get(self, fetcher: URLFetcher) -> tuple[FontConfiguration, CSS]:
-        path = finders.find(STYLESHEET.removeprefix(STATIC_SCHEME))
-        version = Path(path).stat().st_mtime_ns if path else None
-        if self.stylesheet is None or version != self.version:
-            fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
-            stylesheet = CSS(url=STYLESHEET, url_fetcher=fetcher, font_config=fonts)
-            self.version, self.fonts, self.stylesheet = version, fonts, stylesheet
-        return self.fonts, self.stylesheet
+        super().__init__(STYLESHEET.removeprefix(STATIC_SCHEME))
 
 
 _print_styles = _PrintStyles()
 
+# The only files WeasyPrint may read for a synthesis, as static names.
+ALLOWED_STATIC_FILES = _print_styles.allowed
+
 
 def html_to_pdf(html: str) -> bytes:
-    """Any HTML string to a tagged PDF with the print stylesheet, through the allow-list
-    fetcher (also used by the tests).
+    """Any HTML string to a tagged PDF with the synthesis' print stylesheet, through the
+    allow-list fetcher (also used by the subject access archive and the tests).
 
     Raises ``PdfResourceRefused`` when the document refers to anything outside the allow-list.
     """
-    fetcher = StaticFilesFetcher()
-    try:
-        fonts, stylesheet = _print_styles.get(fetcher)
-        document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher)
-        # The layout's boxes are thousands of objects alive until the end: the cyclic collector
-        # would scan them again and again (a third of the rendering time).
-        with cyclic_gc_paused():
-            return document.write_pdf(
-                stylesheets=[stylesheet], font_config=fonts, pdf_variant=PDF_VARIANT
-            )
-    except FatalURLFetchingError as error:
-        # WeasyPrint's fatal fetching error is a BaseException: the task that calls us catches
-        # Exception, so it becomes an ordinary error here, with our fetcher's message.
-        raise PdfResourceRefused(str(error.__cause__ or error)) from None
+    return render_pdf(html, styles=_print_styles)
 
 
 def _conducted_on(content: dict) -> str:
