@@ -283,3 +283,20 @@ def test_the_national_page_query_count_does_not_grow_with_hidden_counts(
     assert response.status_code == 200
     assert HIDDEN_MARK in _figures(response.content.decode())
     assert len(queries) == 6  # as without secrecy: the rule runs on the counts in memory
+
+
+def test_a_count_hidden_elsewhere_starts_hidden_and_is_made_safe():
+    # 50 = 30 + 20: nothing small. The 20 is hidden in another table of the page (the same
+    # count): here it starts hidden, and the 30 beside it is hidden so that 50 - 30 does not
+    # give it back.
+    values = {"total": 50, "a": 30, "b": 20}
+    sums = [("total", ["a", "b"])]
+    assert secret_cells(values, sums) == set()
+    hidden = secret_cells(values, sums, hidden={"b"})
+    assert hidden == {"a", "b"}
+    assert _recoverable_cells(values, hidden, sums, []) == set()
+
+
+def test_a_zero_hidden_elsewhere_stays_shown_and_unknown_cells_are_ignored():
+    values = {"total": 30, "a": 30, "b": 0}
+    assert secret_cells(values, [("total", ["a", "b"])], hidden={"b", "elsewhere"}) == set()

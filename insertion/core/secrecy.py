@@ -13,6 +13,7 @@ def secret_cells(
     values: Mapping[Hashable, int],
     sums: Sequence[tuple[Hashable, Sequence[Hashable]]],
     at_most: Iterable[tuple[Hashable, Hashable]] = (),
+    hidden: Iterable[Hashable] = (),
 ) -> set[Hashable]:
     """The cells of a published table to hide: small counts, and every cell giving one away.
 
@@ -40,15 +41,18 @@ def secret_cells(
        smallest non-zero shown part of the line of its nearest shown total, or that total itself
        when the line has none left. A line with exactly one hidden cell (total included) thus
        always gets a second one, and a line of hidden 1s gets a larger one to hide among.
+    `hidden` names cells already hidden elsewhere (the same count in another table of the page):
+    they start hidden as the small ones do, and are made safe alike. A 0 stays shown.
     For the bounds, a pair's other cell counts at its true value even when it is hidden: a safe
     approximation (a reader who does not know it can do less), which may hide a little more.
     """
-    values = dict(values)
+    values, hidden_elsewhere = dict(values), set(hidden)
     parts = _lines(values, sums)
     parent = {part: total for total, line in parts.items() for part in line}
     low, high = _bounds(values, parts, at_most)
     order = {cell: index for index, cell in enumerate(values)}
     hidden = {cell for cell, value in values.items() if 0 < value < SMALLEST_SHOWN}
+    hidden |= {cell for cell in hidden_elsewhere if values.get(cell, 0) > 0}
     while True:
         cell = _next_to_hide(values, parts, parent, low, high, order, hidden)
         if cell is None:
