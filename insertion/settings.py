@@ -259,6 +259,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.statistics.tasks.refresh_statistics",
         "schedule": crontab(minute=30, hour=2),
     },
+    # Emails the national report of the month just ended to the national steering users who
+    # subscribed, on the 1st at 7:00 (after that night's refresh), once per month and subscriber
+    # (insertion/dashboard/indicators/report.py; a row per subscriber records it).
+    "statistics-monthly-report": {
+        "task": "insertion.dashboard.tasks.send_monthly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+    },
+    # Sends again the monthly reports still owed: waiting for the month's figures, lost by
+    # Redis, or failed with attempts left.
+    "statistics-monthly-report-sweep": {
+        "task": "insertion.dashboard.tasks.sweep_monthly_reports",
+        "schedule": crontab(minute=45),
+    },
 }
 
 if REDIS_URL:

@@ -17,6 +17,7 @@ from insertion.core.charts import (
     format_number,
     format_value,
     line_chart,
+    lines,
     month_label,
     nice_ticks,
 )
@@ -245,6 +246,30 @@ def test_a_line_breaks_at_hidden_and_incomputable_months_which_are_never_points(
     assert rows["juin 2025"] == ("secret", f"70,0{NBSP}%")
     assert rows["mars 2025"] == ("non calculable", f"70,0{NBSP}%")
     assert len(chart.table.rows) == 13
+
+
+def test_a_month_is_hatched_across_the_plot_only_when_every_line_is_hidden():
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    chart = line_chart(
+        "Deux séries",
+        months,
+        [
+            Series("Couverture", [SECRET, SECRET, 80.0], counts=[None, None, 40]),
+            Series("Synthèses", [SECRET, 90.0, 85.0], counts=[None, 45, 42]),
+        ],
+    )
+    hatched = [
+        r for r in parse(chart.svg).iter(f"{NS}rect") if r.get("class") == "insertion-chart__secret"
+    ]
+    assert len(hatched) == 2
+    whole, strip = hatched
+    assert float(whole.get("height")) == lines.PLOT_H  # janvier: both lines hidden
+    assert float(strip.get("height")) == lines.PARTLY_SECRET_H  # février: one only
+    # The strip lies along the axis, under the points still drawn.
+    assert float(strip.get("y")) + float(strip.get("height")) == float(whole.get("y")) + float(
+        whole.get("height")
+    )
+    assert "févr. 2025 : secret statistique (Couverture)" in "".join(strip.itertext())
 
 
 def test_points_stand_at_their_value_on_a_round_axis():

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from entretiens.choices import InterviewStatus, SynthesisStatus
 from entretiens.models import BarrierAssessment, InterviewVersion, Synthesis
-from insertion.core.charts import format_number
+from insertion.core.charts import format_number, month_label
 from insertion.statistics import snapshot
+from insertion.statistics.definitions import MONTHS
 from tests.factories import (
     DetaineeFactory,
     EstablishmentFactory,
@@ -134,9 +135,12 @@ def card(content: str, code: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
 
-def row(content: str, name: str) -> list[str]:
-    """The cells of the table's line headed `name`."""
-    table = content[content.index('id="tableau-etablissements"') :]
+def row(content: str, name: str, table: str = "etablissements-entretiens") -> list[str]:
+    """The cells of the line headed `name` in the table `table` (its slug)."""
+    if table:
+        start = content.index(f'id="tableau-{table}"')
+        content = content[start : content.index("</table>", start)]
+    table = content
     found = re.search(
         rf"<th scope=\"row\"[^>]*>\s*{re.escape(name)}\s*</th>(.*?)</tr>", table, re.S
     )
@@ -160,7 +164,7 @@ def test_anonymous_is_sent_to_the_login_page(client):
     assert response.url.startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("role", ["cpip", "interviewer", "prison_team", "manager"])
+@pytest.mark.parametrize("role", ["cpip", "interviewer", "prison_team"])
 def test_every_other_role_is_forbidden(client, fresnes, role):
     client.force_login(UserFactory(**{role: True}, establishments=[fresnes]))
     assert client.get(URL).status_code == 403
@@ -177,7 +181,7 @@ def test_the_national_role_reads_the_page(client, national_user):
 def test_before_the_first_refresh_a_sentence_says_when_figures_come(client, national_user, fresnes):
     content = page(client, national_user)
     assert "calculés chaque nuit, vers 2 h 30" in content
-    assert 'id="tableau-etablissements"' not in content
+    assert 'id="tableau-etablissements-entretiens"' not in content
 
 
 # --- The figures -------------------------------------------------------------------------------
@@ -187,17 +191,20 @@ def test_headline_figures_of_the_world(client, national_user, world):
     content = page(client, national_user)
     as_of = f"Données au {TODAY:%d/%m/%Y}"
 
+    # 15 of 17 validated, all on time: the reasons' table hides the 2 still to do and the 15
+    # beside them (17 − 15 would give the 2); the figure shows the same 15, so hides it too.
     coverage = card(content, "interview_coverage")
-    assert n(88.2, "%") in coverage and "15 sur 17" in coverage
-    assert f"Dans le délai : {n(88.2, '%')}" in coverage  # all 15 on time
+    assert "secret sur 17" in coverage and "88,2" not in coverage
+    assert "Dans le délai : secret" in coverage
     assert as_of in coverage
 
     delay = card(content, "interview_delay")
     assert n(100.0, "%") in delay and "15 sur 15" in delay
     assert "Médiane : 4 jours" in delay and "9ᵉ décile : 4 jours" in delay
 
+    # 13 of 15 on time, 2 late: the causes' table hides both, so the figure hides the 13.
     synthesis = card(content, "synthesis_on_time")
-    assert n(86.7, "%") in synthesis and "13 sur 15" in synthesis and as_of in synthesis
+    assert "secret sur 15" in synthesis and "86,7" not in synthesis and as_of in synthesis
 
     dry = card(content, "dry_releases")  # 2 dry of 8: the 2 is hidden, and its rate
     assert "secret sur 8" in dry and dry.split()[-1] != "%" and "25,0" not in dry
@@ -216,20 +223,21 @@ def test_headline_figures_of_the_world(client, national_user, world):
     ):
         assert f'href="#definition-{code}"' in content
         assert f'id="definition-{code}"' in content
-    assert "Exemptés" not in content  # parts are not part of this slice
     assert "un effectif de 1 à 4 n'est jamais affiché" in content
 
 
 def test_table_by_disp_then_establishment_with_secrecy(client, national_user, world):
     content = page(client, national_user)
     # Validated, due, rate; on time, due, rate.
+    # The national 15 validated and 13 on time are hidden by the reasons' and the causes'
+    # tables (above): beside Paris's 8 and 7, Lyon's 7 and 6 would give them back.
     assert row(content, "Maison d'arrêt de Lyon-Corbas") == [
-        "7",
+        SECRET,
         "8",
-        n(87.5, "%"),
-        "6",
+        SECRET,
+        SECRET,
         "7",
-        n(85.7, "%"),
+        SECRET,
     ]
     assert row(content, "Total DISP de Lyon") == row(content, "Maison d'arrêt de Lyon-Corbas")
     # Fresnes's 2 of 3 and 1 of 2 are secret, and their rates.
@@ -237,14 +245,7 @@ def test_table_by_disp_then_establishment_with_secrecy(client, national_user, wo
     # Melun's 6 beside a shown Paris total would give Fresnes's counts away: hidden too.
     assert row(content, "Centre de détention de Melun") == [SECRET] * 6
     assert row(content, "Total DISP de Paris") == ["8", "9", n(88.9, "%"), "7", "8", n(87.5, "%")]
-    assert row(content, "Total national") == [
-        "15",
-        "17",
-        n(88.2, "%"),
-        "13",
-        "15",
-        n(86.7, "%"),
-    ]
+    assert row(content, "Total national") == [SECRET, "17", SECRET, SECRET, "15", SECRET]
     # Under every shown total, no count is the only one hidden (it would be the difference).
     paris = [
         row(content, name)
@@ -274,15 +275,24 @@ def test_a_hidden_count_hides_its_rate(client, national_user, fresnes, lyon):
     assert "secret sur 7" in coverage and "Dans le délai : secret" in coverage
 
 
+def chart_row(content: str, chart: str, name: str) -> list[str]:
+    """The cells of the line headed `name` in the data table of the chart `chart` (its id)."""
+    start = content.index(f'id="{chart}-figure"')
+    return row(content[start : content.index("</figure>", start)], name, table="")
+
+
 def test_barrier_chart_hides_small_counts(client, national_user, world):
     content = page(client, national_user)
-    chart = content[content.index('id="freins-figure"') :]
-    housing = re.search(r"<th scope=\"row\">Logement</th>\s*<td[^>]*>([^<]+)</td>", chart)
-    assert " ".join(housing.group(1).replace("\u00a0", " ").split()) == f"{n(46.7, '%')} (7)"
-    papers = re.search(
-        r"<th scope=\"row\">Pièces d'identité et documents</th>\s*<td[^>]*>([^<]+)</td>", chart
-    )
-    assert papers.group(1).strip() == SECRET
+    # Léger, important, bloquant: 7 of the 15 interviews counted found housing blocking; 2
+    # found papers important (hidden, and its share).
+    assert chart_row(content, "freins", "Logement") == [
+        f"{n(0.0, '%')} (0)",
+        f"{n(0.0, '%')} (0)",
+        f"{n(46.7, '%')} (7)",
+    ]
+    assert chart_row(content, "freins", "Pièces d'identité et documents")[1] == SECRET
+    start = content.index('id="freins-figure"')
+    chart = content[start : content.index("</figure>", start)]
     # A hidden count is never drawn: its value appears nowhere in the chart.
     assert n(13.3, "%") not in " ".join(chart.replace("\u00a0", " ").split())
 
@@ -307,7 +317,7 @@ def test_a_bad_period_falls_back_to_the_last_twelve_months(client, national_user
 def test_a_month_and_a_quarter_can_be_chosen(client, national_user, world):
     content = page(client, national_user, periode=f"{M:%Y-%m}")
     assert f'<option value="{M:%Y-%m}" selected>' in content
-    assert "15 sur 17" in card(content, "interview_coverage")
+    assert "secret sur 17" in card(content, "interview_coverage")
     before = month_before(M)
     snapshot.refresh([before], today=TODAY)  # the nightly refresh computes 18 months
     content = page(client, national_user, periode=f"{before:%Y-%m}")
@@ -338,8 +348,9 @@ def test_the_query_count_does_not_grow_with_establishments(
 
 
 # Session, user, OTP device; the last refresh; the establishments; the national figures; the
-# figures by establishment.
-QUERIES = 7
+# figures by establishment; the 13 months of the trends; national steering's subscription to the
+# monthly report.
+QUERIES = 9
 
 
 def test_the_period_selector_redraws_the_figures_only_with_htmx(client, national_user, world):
@@ -347,6 +358,154 @@ def test_the_period_selector_redraws_the_figures_only_with_htmx(client, national
     whole = client.get(URL).content.decode()
     fragment = client.get(URL, HTTP_HX_REQUEST="true").content.decode()
     assert whole.count('id="periode"') == 1
+    # The fragment is the whole of #indicateurs, which it replaces (not fills: twice the id).
     assert fragment.lstrip().startswith('<div id="indicateurs">')
+    assert 'hx-target="#indicateurs"' in whole and 'hx-swap="outerHTML"' in whole
     assert 'id="periode"' not in fragment  # the selector is not drawn again inside the page
     assert "<h1" not in fragment
+
+
+# --- The other sections (national, with secrecy) ----------------------------------------------
+
+
+def test_interviews_and_syntheses_by_reason_and_cause(client, national_user, world):
+    content = page(client, national_user)
+    # 17 expected: 15 validated on time, 2 still to do — the 2 is hidden, so is the 15 (it
+    # would give the 2 back as 17 − 15); the zeros are shown.
+    assert row(content, "Validés dans le délai", "entretiens-motifs") == [SECRET, SECRET]
+    assert row(content, "Toujours à réaliser (en retard)", "entretiens-motifs") == [SECRET] * 2
+    assert row(content, "Validés après l'échéance", "entretiens-motifs") == ["0", n(0.0, "%")]
+    assert row(content, "Arrivants attendus", "entretiens-motifs") == ["17", n(100.0, "%")]
+    assert row(content, "Exemptés : Transfert", "entretiens-motifs") == ["0", ""]
+    # 15 due: 13 on time, 2 sent late — both hidden.
+    assert row(content, "Transmises dans le délai", "syntheses-causes") == [SECRET, SECRET]
+    assert row(content, "Envoyées après l'échéance", "syntheses-causes") == [SECRET, SECRET]
+    assert row(content, "Synthèses dues", "syntheses-causes") == ["15", n(100.0, "%")]
+
+
+def test_releases_by_kind_hide_the_small_dry_count_and_its_complement(client, national_user, world):
+    content = page(client, national_user)
+    # 8 released: 2 dry (hidden), 6 under LSC (hidden too: 8 − 6 would give the 2).
+    assert row(content, "Sortie sèche (fin de peine sans aménagement)", "sorties-types") == [
+        SECRET,
+        SECRET,
+    ]
+    assert row(content, "Sortie en LSC", "sorties-types") == [SECRET, SECRET]
+    assert row(content, "Personnes libérées", "sorties-types") == ["8", n(100.0, "%")]
+    # Paris's 2 of 2 are hidden, so Lyon's 6 released is too (8 − 6 would give them); its
+    # « 0 » dry is shown.
+    assert row(content, "Total DISP de Lyon", "etablissements-sorties")[:3] == [
+        "0",
+        SECRET,
+        SECRET,
+    ]
+
+
+def test_funnel_and_trends(client, national_user, world):
+    content = page(client, national_user)
+    assert chart_row(content, "entonnoir", "Arrivants attendus") == ["17"]
+    # The 15 and the 13 are hidden in the tables of the page: in the funnel too.
+    assert chart_row(content, "entonnoir", "Entretiens réalisés dans le délai") == [SECRET]
+    assert chart_row(content, "entonnoir", "Synthèses transmises dans le délai") == [SECRET]
+    assert chart_row(content, "entonnoir", "Libérés avec une préparation achevée") == ["0"]
+    # 13 months up to M.
+    month = month_label(M)
+    # M is the period's last month, its counts those of the tables: hidden as they are.
+    assert chart_row(content, "tendances", month) == [SECRET, SECRET, SECRET]
+    start = content.index('id="tendances-figure"')
+    trend = content[start : content.index("</figure>", start)]
+    assert trend.count('<th scope="row">') == 13
+
+
+# --- The manager's page: their establishments, exact, against the national median --------------
+
+
+@pytest.fixture
+def paris_manager(fresnes, melun):
+    return UserFactory(manager=True, establishments=[fresnes, melun])
+
+
+def test_the_manager_reads_exact_figures_of_their_establishments(client, paris_manager, world):
+    content = page(client, paris_manager)
+    assert "Indicateurs de vos établissements" in content
+    assert row(content, "Centre pénitentiaire de Fresnes") == [
+        "2",
+        "3",
+        n(66.7, "%"),
+        "1",
+        "2",
+        n(50.0, "%"),
+    ]
+    assert row(content, "Total de vos établissements") == [
+        "8",
+        "9",
+        n(88.9, "%"),
+        "7",
+        "8",
+        n(87.5, "%"),
+    ]
+    # Rates of Fresnes, Melun and Lyon: coverage 66,7 / 100 / 87,5 %, syntheses 50 / 100 /
+    # 85,7 %: the medians.
+    assert row(content, "Médiane nationale des établissements") == [
+        "",
+        "",
+        n(87.5, "%"),
+        "",
+        "",
+        n(85.7, "%"),
+    ]
+    assert "8 sur 9" in card(content, "interview_coverage")
+    # Fresnes's 2 dry releases, exact.
+    assert row(content, "Centre pénitentiaire de Fresnes", "etablissements-sorties")[:3] == [
+        "2",
+        "2",
+        n(100.0, "%"),
+    ]
+    assert SECRET not in row(
+        content, "Sortie sèche (fin de peine sans aménagement)", "sorties-types"
+    )
+
+
+def test_the_manager_never_reads_another_establishment(client, paris_manager, world):
+    content = page(client, paris_manager)
+    assert "Lyon-Corbas" not in content
+    assert "DISP de Lyon" not in content
+    assert SURNAME not in content
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_manager_page_query_count_does_not_grow(
+    client, fresnes, django_assert_num_queries, count
+):
+    establishments = [fresnes] + [
+        EstablishmentFactory(region=fresnes.region) for _ in range(count - 1)
+    ]
+    for establishment in establishments:
+        arrival(establishment)
+    snapshot.refresh([M], today=TODAY)
+    client.force_login(UserFactory(manager=True, establishments=establishments))
+    # As the national page without the subscription, with the manager's establishments' ids
+    # (visible_to) and every establishment's ids (the national median).
+    with django_assert_num_queries(QUERIES - 1 + 2):
+        response = client.get(URL)
+    assert response.status_code == 200
+
+
+def test_a_custom_period_runs_from_one_month_to_another(client, national_user, world):
+    before = month_before(M)
+    content = page(
+        client, national_user, periode="perso", debut=f"{M:%Y-%m}", fin=f"{before:%Y-%m}"
+    )
+    assert (
+        f"De {MONTHS[before.month - 1]} {before.year} à {MONTHS[M.month - 1]} {M.year}" in content
+    )
+    assert "secret sur 17" in card(content, "interview_coverage")
+
+
+def test_every_id_of_the_page_is_unique(client, national_user, world):
+    """A section's anchor and its chart's id are both ids: a link or a label aimed at one
+    must not find the other."""
+    content = page(client, national_user)
+    ids = re.findall(r'\sid="([^"]+)"', content)
+    assert len(ids) > 20
+    assert [i for i in set(ids) if ids.count(i) > 1] == []

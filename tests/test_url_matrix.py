@@ -88,7 +88,10 @@ MATRIX = {
     "person:release_record": Route(frozenset({"cpip", "manager"}), target="person"),
     "dashboard:establishments": Route(frozenset({"manager"})),
     "dashboard:national": Route(frozenset({"national"})),
-    "dashboard:indicators": Route(frozenset({"national"})),
+    "dashboard:indicators": Route(frozenset({"national", "manager"})),
+    "dashboard:indicators_export": Route(frozenset({"national", "manager"}), target="export"),
+    "dashboard:indicators_report": Route(frozenset({"national", "manager"})),
+    "dashboard:indicators_subscription": Route(frozenset({"national"}), method="post"),
     "establishments:recipients": Route(frozenset({"manager"})),
     "establishments:recipient_add": Route(frozenset({"manager"}), target="establishment"),
     "establishments:recipient_edit": Route(frozenset({"manager"}), target="recipient"),
@@ -154,10 +157,11 @@ KWARGS = {
     "person_request": lambda w: {"pk": w["person"].pk, "request_pk": w["placement_request"].pk},
     "offer": lambda w: {"pk": w["offer"].pk},
     "offer_kind": lambda w: {"kind": OfferKind.TRAINING},
+    "export": lambda w: {"slug": "etablissements-entretiens", "file_format": "csv"},
 }
 # Targets that name no object of Fresnes: a user of another prison reaches their own (a waiting
-# list of their establishment), not a 404.
-NOT_OBJECTS = {"offer_kind"}
+# list of their establishment, a table of their indicators), not a 404.
+NOT_OBJECTS = {"offer_kind", "export"}
 # Not ours: Django's back-office (its own checks) and the favicon redirect (public, no data).
 OUTSIDE = {"admin"}
 

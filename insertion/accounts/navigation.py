@@ -23,6 +23,7 @@ def navigation(request) -> dict:
         items.append(("Synthèses", reverse("entretiens:syntheses")))
     if user.role == Role.MANAGER:
         items.append(("Mes établissements", reverse("dashboard:establishments")))
+        items.append(("Indicateurs", reverse("dashboard:indicators")))
         items.append(("Portefeuilles", reverse("caseload:dashboard")))
         items.append(("Équipe", reverse("caseload:team")))
         items.append(("Destinataires des synthèses", reverse("establishments:recipients")))

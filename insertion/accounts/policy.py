@@ -27,6 +27,9 @@ CASELOAD_READERS = frozenset({Role.CPIP, Role.MANAGER})
 PLAN_READERS = frozenset({Role.CPIP, Role.MANAGER})
 TEAM_MANAGERS = frozenset({Role.MANAGER})
 NATIONAL_STATISTICS_READERS = frozenset({Role.NATIONAL})
+# The steering indicators (issue 15): national steering (the country, statistical secrecy) and
+# managers (their establishments, exact figures).
+INDICATOR_READERS = NATIONAL_STATISTICS_READERS | ESTABLISHMENT_STATISTICS_READERS
 # Offers and requests (issue 14): the prison teams and the managers keep the establishment's
 # offers and work its requests (examine, waiting list, allocation); a CPIP also makes requests
 # for the people of their establishments and records that a person withdrew one.

@@ -60,6 +60,9 @@ class Action:
     REQUEST_WITHDRAW = "demande.retrait"
     REQUEST_FINISH = "demande.fin"
     REQUEST_RANK = "demande.rang"
+    STATISTICS_EXPORT = "statistiques.export"
+    STATISTICS_REPORT = "statistiques.rapport"
+    STATISTICS_SUBSCRIPTION = "statistiques.abonnement"
     REFUSED = "tentative.refusee"
 
 

@@ -124,21 +124,28 @@ def rows_of(result: Result) -> list[tuple[str, int]]:
     return rows
 
 
-def _scope(establishment_ids, months: list[datetime.date]) -> Q:
+def _scope(establishment_ids, months: list[datetime.date], today_month=None) -> Q:
     """The rows of these establishments: the months' rows of the period indicators, and the
-    « today » indicators of the last month only."""
+    « today » indicators of `today_month` only (by default the last month)."""
     period = Q(month__in=months) & ~Q(code__in=TODAY_CODES)
-    today = Q(month=max(months), code__in=TODAY_CODES)
+    today = Q(month=today_month or max(months), code__in=TODAY_CODES)
     return Q(establishment_id__in=establishment_ids) & (period | today)
 
 
-def _sums(establishment_ids, months: list[datetime.date], *group, with_parts=True, by_month=False):
+def _sums(
+    establishment_ids,
+    months: list[datetime.date],
+    *group,
+    with_parts=True,
+    by_month=False,
+    today_month=None,
+):
     if not months:
         raise ValueError("No month to read.")
     if by_month:  # each month apart: its own « today » figures
         scope = Q(establishment_id__in=list(establishment_ids), month__in=months)
     else:
-        scope = _scope(list(establishment_ids), months)
+        scope = _scope(list(establishment_ids), months, today_month)
     if not with_parts:  # but those a figure is drawn from
         scope &= ~Q(key__startswith=PART) | _PARTS_OF_FIGURES
     return (
@@ -211,20 +218,33 @@ def _results(rows, by: str | None = None):
     }
 
 
-def read(establishment_ids, months: list[datetime.date]) -> dict[str, SnapshotResult]:
+def read(
+    establishment_ids, months: list[datetime.date], *, today_month: datetime.date | None = None
+) -> dict[str, SnapshotResult]:
     """Every indicator of these establishments together over these months (first days), in one
-    query; the « today » indicators as of the last of the months. An indicator without any row
-    (never refreshed) is absent."""
-    return _results(_sums(establishment_ids, months)).get(None, {})
+    query; the « today » indicators as of the last of the months, or of `today_month` (the
+    current month: the state of the last refresh). An indicator without any row (never
+    refreshed) is absent."""
+    return _results(_sums(establishment_ids, months, today_month=today_month)).get(None, {})
 
 
 def read_by_establishment(
-    establishment_ids, months: list[datetime.date], *, with_parts: bool = True
+    establishment_ids,
+    months: list[datetime.date],
+    *,
+    with_parts: bool = True,
+    today_month: datetime.date | None = None,
 ) -> dict[int, dict[str, SnapshotResult]]:
     """`read` for each establishment apart ({establishment id: {code: Result}}), in one
     query. `with_parts=False` leaves out the parts (but those a figure is drawn from): a third
     of the rows to add up, for the tables that show only the rates, counts and quantiles."""
-    rows = _sums(establishment_ids, months, "establishment_id", with_parts=with_parts)
+    rows = _sums(
+        establishment_ids,
+        months,
+        "establishment_id",
+        with_parts=with_parts,
+        today_month=today_month,
+    )
     return _results(rows, by="establishment_id")
 
 

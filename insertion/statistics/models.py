@@ -10,10 +10,16 @@ again from the summed counts, so that a rate over 12 months is the rate of the 1
 The « today » indicators (people per CPIP, not seen for 6 months, risk of a dry release now,
 demand vs places) describe a day, not a month: a refresh writes them under its own month only,
 and they stay there once the month is over — the state at that month's last refresh.
+
+The monthly report by email: who subscribed (ReportSubscription), the national report of each
+month rendered once (MonthlyReport), and the outbox of its emails (MonthlyReportDelivery), worked
+by insertion/dashboard/indicators/report.py.
 """
 
+from django.conf import settings
 from django.db import models
 
+from insertion.accounts.models import Role
 from insertion.establishments.models import Establishment
 
 
@@ -73,3 +79,102 @@ class Refresh(models.Model):
 
     def __str__(self):
         return f"Recalcul du {self.today:%d/%m/%Y}"
+
+
+# --- The monthly steering report by email ------------------------------------------------------
+
+
+class ReportSubscriptionQuerySet(models.QuerySet):
+    def eligible(self):
+        """The subscriptions that still receive the report: an active account of the national
+        role (an account that changed role or was closed keeps its row, but gets nothing)."""
+        return self.filter(user__is_active=True, user__role=Role.NATIONAL)
+
+
+class ReportSubscription(models.Model):
+    """A national steering user who asked for the monthly report by email (the page's form)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscription",
+        verbose_name="utilisateur",
+    )
+    created_at = models.DateTimeField("abonné le", auto_now_add=True)
+
+    objects = ReportSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "abonnement au rapport mensuel"
+        verbose_name_plural = "abonnements au rapport mensuel"
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self):
+        return f"Abonnement au rapport mensuel — {self.user_id}"
+
+
+class MonthlyReport(models.Model):
+    """The national report of a month, rendered once for all its recipients (its PDF kept
+    here, a few hundred kilobytes a month), from the figures as of `computed_at`."""
+
+    month = models.DateField("mois", unique=True, help_text="Premier jour du mois.")
+    pdf = models.BinaryField("PDF")
+    computed_at = models.DateTimeField("données au")
+    created_at = models.DateTimeField("rendu le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rapport mensuel de pilotage"
+        verbose_name_plural = "rapports mensuels de pilotage"
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"Rapport mensuel {self.month:%m/%Y}"
+
+
+class MonthlyReportDeliveryQuerySet(models.QuerySet):
+    def owed(self):
+        """The rows not sent yet whose user still receives the report (subscribed, active, of
+        the national role: ReportSubscription.objects.eligible()). A subquery, not a join, so
+        that a conditional UPDATE on it rechecks the row's own columns under concurrency."""
+        return self.filter(
+            sent_at__isnull=True,
+            user_id__in=ReportSubscription.objects.eligible().values("user_id"),
+        )
+
+
+class MonthlyReportDelivery(models.Model):
+    """The outbox of the monthly report: one row per month and subscriber, made on the first of
+    the month (dashboard/indicators/report.py), claimed at `email_claimed_at`, sent outside any
+    transaction, then dated `sent_at`. A failed send gives the claim back, counts an attempt and
+    keeps its error."""
+
+    month = models.DateField("mois", help_text="Premier jour du mois du rapport.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="monthly_reports",
+        verbose_name="destinataire",
+    )
+    created_at = models.DateTimeField("préparé le", auto_now_add=True)
+    email_claimed_at = models.DateTimeField("courriel pris en charge le", null=True, blank=True)
+    sent_at = models.DateTimeField("courriel envoyé le", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+
+    objects = MonthlyReportDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "envoi du rapport mensuel"
+        verbose_name_plural = "envois du rapport mensuel"
+        ordering = ["-month", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "user"], name="monthly_report_once_per_month"),
+        ]
+
+    def __str__(self):
+        return f"Rapport mensuel {self.month:%m/%Y} — {self.user_id}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries: a receiving server can recognise a message sent twice."""
+        return f"<rapport-mensuel-{self.pk}@insertion.invalid>"

@@ -41,6 +41,7 @@ MAX_LINE_SERIES = 3
 PLOT_LEFT = 76  # the value labels end here, right-aligned
 PLOT_RIGHT = 884
 PLOT_H = 240
+PARTLY_SECRET_H = 14  # the hatched strip of a month where some lines only are hidden
 AXIS_H = 46  # two lines under the axis: the month, and the year on January and the first
 
 
@@ -53,7 +54,8 @@ def line_chart(
     svg_id: str | None = None,
 ) -> Chart:
     """One line per series over ``months`` (the first day of each, in order), its points marked
-    each with its own shape. A hidden month is hatched across the plot and breaks the line; a
+    each with its own shape. A hidden month is hatched across the plot (along the axis when
+    some lines only are hidden) and breaks the line; a
     value that cannot be computed breaks it too."""
     check_series(series)
     if len(series) > MAX_LINE_SERIES:
@@ -94,10 +96,14 @@ def line_chart(
             if cells[index].state == SECRET_STATE
         ]
         if hidden:
+            # Every line hidden: the whole month is hatched; some of them only: a strip along
+            # the axis (the others' points stay readable above it).
+            height = PLOT_H if len(hidden) == len(series) else PARTLY_SECRET_H
             words = f"{month_label(month)} : secret statistique ({listing(hidden)})"
             out.append(
-                f'<rect x="{number(PLOT_LEFT + index * slot + 2)}" y="{top}" '
-                f'width="{number(slot - 4)}" height="{PLOT_H}" fill="url(#{svg_id}-secret)" '
+                f'<rect x="{number(PLOT_LEFT + index * slot + 2)}" '
+                f'y="{number(top + PLOT_H - height)}" width="{number(slot - 4)}" '
+                f'height="{height}" fill="url(#{svg_id}-secret)" '
                 f'opacity="0.5" class="insertion-chart__secret"><title>{t(words)}</title></rect>'
             )
     for tick in ticks:

@@ -1,0 +1,236 @@
+"""A steering page per level, read from the nightly snapshot in a constant number of queries
+whatever the number of establishments: `national` (the whole country by DISP then
+establishment, with statistical secrecy) and `manager` (their establishments with exact figures,
+each against the national median of the establishments). `page_for` chooses by role; the page,
+the exports and the report call it alike.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from insertion.accounts.models import Role
+from insertion.establishments.models import Establishment
+from insertion.statistics import figures
+from insertion.statistics.indicators import barriers, followup, interviews, orientations, releases
+
+from . import build
+from .period import PeriodForm, today_month, trend_months
+from .tables import Page, Section
+
+DEFINITIONS = (
+    interviews.COVERAGE,
+    interviews.DELAY,
+    interviews.SYNTHESIS,
+    barriers.BARRIERS,
+    orientations.ORIENTATIONS,
+    orientations.REQUEST_OUTCOMES,
+    orientations.WAITING_TIME,
+    orientations.DEMAND,
+    releases.DRY_RELEASES,
+    releases.READINESS,
+    releases.DRY_RISK,
+    followup.PEOPLE_PER_CPIP,
+    followup.NOT_SEEN,
+    followup.DLP_BROUGHT_FORWARD,
+)
+NATIONAL_TITLE = "Indicateurs de pilotage"
+MANAGER_TITLE = "Indicateurs de vos établissements"
+
+
+def _sections(
+    results, by_month, months, period_label, establishment_tables, *, secrecy
+) -> list[Section]:
+    trend = trend_months(months)
+    entretiens, sorties = establishment_tables
+    dlp = build.dlp_table(results, period_label, secrecy=secrecy)
+    risk_and_unseen = build.today_tables(results, secrecy=secrecy)
+    barrier_chart = build.barrier_chart(results.get(barriers.BARRIERS.code), secrecy=secrecy)
+    funnel = build.funnel_chart(results, secrecy=secrecy)
+    return [
+        # A section's anchor differs from its chart's id: each is an id of the page.
+        Section(
+            "parcours",
+            "De l'arrivée à la sortie",
+            "Chaque étape compte les personnes ou les demandes de la période selon son propre "
+            "indicateur (voir les définitions) : ce n'est pas une même cohorte suivie d'une "
+            "étape à l'autre.",
+            charts=[funnel] if funnel else [],
+        ),
+        Section(
+            "evolution",
+            f"Évolution sur {len(trend)} mois",
+            "Taux de chaque mois (jusqu'au dernier mois de la période), calculés sur les "
+            "effectifs du mois.",
+            charts=[build.trend_chart(by_month, trend, secrecy=secrecy, period=months)],
+        ),
+        Section(
+            "entretiens",
+            "Entretiens d'arrivée et synthèses",
+            "Entretiens d'arrivée validés parmi les arrivants attendus, et synthèses transmises "
+            "dans le délai parmi les synthèses dues.",
+            tables=[entretiens, *build.interview_tables(results, period_label, secrecy=secrecy)],
+            definitions=[interviews.COVERAGE, interviews.DELAY, interviews.SYNTHESIS],
+        ),
+        Section(
+            "freins-releves",
+            "Freins relevés à l'entretien d'arrivée",
+            charts=[barrier_chart] if barrier_chart else [],
+            definitions=[barriers.BARRIERS],
+        ),
+        Section(
+            "orientations",
+            "Orientations, demandes et places",
+            tables=build.orientation_tables(results, period_label, secrecy=secrecy),
+            definitions=[
+                orientations.ORIENTATIONS,
+                orientations.REQUEST_OUTCOMES,
+                orientations.WAITING_TIME,
+                orientations.DEMAND,
+            ],
+        ),
+        Section(
+            "sorties",
+            "Sorties",
+            tables=[
+                sorties,
+                *build.release_tables(results, period_label, secrecy=secrecy),
+                *[t for t in risk_and_unseen if t.slug == "risque-sortie-seche"],
+            ],
+            definitions=[releases.DRY_RELEASES, releases.READINESS, releases.DRY_RISK],
+        ),
+        Section(
+            "suivi",
+            "Suivi par les CPIP",
+            tables=[
+                *[t for t in risk_and_unseen if t.slug != "risque-sortie-seche"],
+                *([dlp] if dlp else []),
+            ],
+            definitions=[
+                followup.PEOPLE_PER_CPIP,
+                followup.NOT_SEEN,
+                followup.DLP_BROUGHT_FORWARD,
+            ],
+        ),
+    ]
+
+
+def _draw(results, by_month, months, period_label, groups, by_establishment, **options):
+    """The headlines and the sections of a page. With secrecy, drawn again until no output
+    hides a count that another one shows (build.Ledger): a few passes of pure Python."""
+    secrecy = options.pop("secrecy")
+    ledger = build.Ledger() if secrecy else False
+    while True:
+        tables, totals = [], {}
+        for slug in build.ESTABLISHMENT_TABLES:
+            table, total = build.establishment_table(
+                slug, period_label, groups, by_establishment, secrecy=ledger, **options
+            )
+            tables.append(table)
+            totals.update(total)
+        headlines = build.headlines(results, secrecy=ledger, totals=totals)
+        sections = _sections(results, by_month, months, period_label, tables, secrecy=ledger)
+        if not ledger or not ledger.grew:
+            return headlines, sections
+        ledger.grew = False
+
+
+def national_page(
+    establishments,
+    months: list[datetime.date],
+    period_label: str,
+    computed_at,
+    *,
+    today_month: datetime.date | None = None,
+) -> Page:
+    """The country: `establishments` (all of them, read, ordered by DISP then name), the
+    « today » indicators of `today_month` (period.today_month). Three queries whatever their
+    number."""
+    ids = [e.pk for e in establishments]
+    results = figures.read(ids, months, today_month=today_month)
+    by_establishment = figures.read_by_establishment(
+        ids, months, with_parts=False, today_month=today_month
+    )
+    by_month = figures.read_by_month(ids, trend_months(months), with_parts=False)
+    headlines, sections = _draw(
+        results,
+        by_month,
+        months,
+        period_label,
+        build.by_region(establishments),
+        by_establishment,
+        secrecy=True,
+        total_label="Total national",
+    )
+    return Page(
+        title=NATIONAL_TITLE,
+        scope="France entière",
+        period_label=period_label,
+        months=months,
+        computed_at=computed_at,
+        headlines=headlines,
+        sections=sections,
+        definitions=DEFINITIONS,
+        secrecy=True,
+    )
+
+
+def manager_page(
+    establishments,
+    all_ids: list[int],
+    months: list[datetime.date],
+    period_label: str,
+    computed_at,
+    *,
+    today_month: datetime.date | None = None,
+) -> Page:
+    """A manager's establishments with exact figures, each against the national median of the
+    establishments (`all_ids`: every establishment's id). Three queries."""
+    ids = [e.pk for e in establishments]
+    results = figures.read(ids, months, today_month=today_month)
+    everyone = figures.read_by_establishment(
+        all_ids, months, with_parts=False, today_month=today_month
+    )
+    by_month = figures.read_by_month(ids, trend_months(months), with_parts=False)
+    headlines, sections = _draw(
+        results,
+        by_month,
+        months,
+        period_label,
+        [("", establishments)],
+        everyone,
+        secrecy=False,
+        total_label="Total de vos établissements",
+        median_of=everyone,
+    )
+    return Page(
+        title=MANAGER_TITLE,
+        scope=", ".join(e.name for e in establishments),
+        period_label=period_label,
+        months=months,
+        computed_at=computed_at,
+        headlines=headlines,
+        sections=sections,
+        definitions=DEFINITIONS,
+        secrecy=False,
+    )
+
+
+def page_for(user, period: PeriodForm, *, today: datetime.date | None = None) -> Page | None:
+    """The user's level's page over the period; None before the first nightly refresh."""
+    months = period.months
+    current = today_month(months, today or timezone.localdate())
+    computed_at = figures.freshness()
+    if computed_at is None:
+        return None
+    establishments = list(
+        Establishment.objects.visible_to(user)
+        .select_related("region")
+        .order_by("region__name", "name")
+    )
+    if user.role == Role.NATIONAL:
+        return national_page(establishments, months, period.label, computed_at, today_month=current)
+    all_ids = list(Establishment.objects.values_list("pk", flat=True))
+    return manager_page(
+        establishments, all_ids, months, period.label, computed_at, today_month=current
+    )
