@@ -151,14 +151,16 @@ class Command(BaseCommand):
                 "`seed_demo --scale national`."
             )
         for page in pages + release_pages() + placement_pages() + statistics_pages():
-            self.progress(f"{page.label} : {warmup} requêtes d'échauffement, {requests} mesurées…")
+            count = page.requests or requests
+            first = min(warmup, count)
+            self.progress(f"{page.label} : {first} requêtes d'échauffement, {count} mesurées…")
             client = Client(HTTP_HOST="127.0.0.1")
             log_in(client, page.user)
             headers = {"HX-Request": "true"} if page.htmx else {}
-            for _ in range(warmup):
+            for _ in range(first):
                 self._get(client, page, headers)
             timings = []
-            for _ in range(requests):
+            for _ in range(count):
                 start = time.perf_counter()
                 self._get(client, page, headers)
                 timings.append((time.perf_counter() - start) * 1000)
