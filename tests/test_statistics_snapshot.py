@@ -276,6 +276,15 @@ def test_read_by_month_gives_each_month_with_its_own_today_figures(world, fresne
     assert coverage.parts == {"validated_on_time": 2}  # only the one a figure is drawn from
     assert coverage.figures == {"on_time_rate": 50.0}
     assert without_parts[fresnes.pk]["interview_delay"].figures["median_days"] == 4.0
+    # Only the indicators asked for, each the same as read with the others.
+    only = figures.read_by_establishment(
+        [fresnes.pk, lyon.pk], [FEB, MAR], with_parts=False, codes=["interview_coverage"]
+    )
+    assert set(only[fresnes.pk]) == {"interview_coverage"}
+    assert_same_counts(only[fresnes.pk]["interview_coverage"], coverage)
+    two = figures.read_by_month([fresnes.pk, lyon.pk], [FEB, MAR], codes=["dry_releases"])
+    assert {code for month in two for code in two[month]} == {"dry_releases"}
+    assert_same_counts(two[MAR]["dry_releases"], trend[MAR]["dry_releases"])
 
 
 def test_today_figures_are_the_refresh_months_own(world, fresnes, lyon):

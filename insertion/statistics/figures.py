@@ -139,6 +139,7 @@ def _sums(
     with_parts=True,
     by_month=False,
     today_month=None,
+    codes=None,
 ):
     if not months:
         raise ValueError("No month to read.")
@@ -148,6 +149,8 @@ def _sums(
         scope = _scope(list(establishment_ids), months, today_month)
     if not with_parts:  # but those a figure is drawn from
         scope &= ~Q(key__startswith=PART) | _PARTS_OF_FIGURES
+    if codes is not None:
+        scope &= Q(code__in=list(codes))
     return (
         MonthlyFigure.objects.filter(scope)
         .values(*group, "code", "key")
@@ -234,26 +237,36 @@ def read_by_establishment(
     *,
     with_parts: bool = True,
     today_month: datetime.date | None = None,
+    codes: list[str] | None = None,
 ) -> dict[int, dict[str, SnapshotResult]]:
     """`read` for each establishment apart ({establishment id: {code: Result}}), in one
     query. `with_parts=False` leaves out the parts (but those a figure is drawn from): a third
-    of the rows to add up, for the tables that show only the rates, counts and quantiles."""
+    of the rows to add up, for the tables that show only the rates, counts and quantiles.
+    `codes`: only these indicators (None: every one)."""
     rows = _sums(
         establishment_ids,
         months,
         "establishment_id",
         with_parts=with_parts,
         today_month=today_month,
+        codes=codes,
     )
     return _results(rows, by="establishment_id")
 
 
 def read_by_month(
-    establishment_ids, months: list[datetime.date], *, with_parts: bool = True
+    establishment_ids,
+    months: list[datetime.date],
+    *,
+    with_parts: bool = True,
+    codes: list[str] | None = None,
 ) -> dict[datetime.date, dict[str, SnapshotResult]]:
     """The monthly trend: `read` of each month apart ({month: {code: Result}}), the « today »
-    indicators of each month as of its last refresh, in one query."""
-    rows = _sums(establishment_ids, months, "month", with_parts=with_parts, by_month=True)
+    indicators of each month as of its last refresh, in one query. `codes`: only these
+    indicators (None: every one)."""
+    rows = _sums(
+        establishment_ids, months, "month", with_parts=with_parts, by_month=True, codes=codes
+    )
     return _results(rows, by="month")
 
 

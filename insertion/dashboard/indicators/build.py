@@ -242,6 +242,12 @@ ESTABLISHMENT_TABLES = {
 }
 
 
+# The indicators the tables by establishment read (figures.read_by_establishment reads no other).
+ESTABLISHMENT_CODES = [
+    column.code for _caption, columns in ESTABLISHMENT_TABLES.values() for column in columns
+]
+
+
 def establishment_table(
     slug: str,
     period_label: str,
@@ -853,6 +859,10 @@ TREND_CODES = (
     (interviews.SYNTHESIS.code, "Synthèses dans le délai"),
     (releases.DRY_RELEASES.code, "Sorties sèches"),
 )
+
+
+# The indicators the trend reads (figures.read_by_month reads no other).
+TREND_CODE_LIST = [code for code, _label in TREND_CODES]
 
 
 def trend_chart(

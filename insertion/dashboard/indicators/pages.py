@@ -149,9 +149,11 @@ def national_page(
     ids = [e.pk for e in establishments]
     results = figures.read(ids, months, today_month=today_month)
     by_establishment = figures.read_by_establishment(
-        ids, months, with_parts=False, today_month=today_month
+        ids, months, with_parts=False, today_month=today_month, codes=build.ESTABLISHMENT_CODES
     )
-    by_month = figures.read_by_month(ids, trend_months(months), with_parts=False)
+    by_month = figures.read_by_month(
+        ids, trend_months(months), with_parts=False, codes=build.TREND_CODE_LIST
+    )
     headlines, sections = _draw(
         results,
         by_month,
@@ -189,9 +191,11 @@ def manager_page(
     ids = [e.pk for e in establishments]
     results = figures.read(ids, months, today_month=today_month)
     everyone = figures.read_by_establishment(
-        all_ids, months, with_parts=False, today_month=today_month
+        all_ids, months, with_parts=False, today_month=today_month, codes=build.ESTABLISHMENT_CODES
     )
-    by_month = figures.read_by_month(ids, trend_months(months), with_parts=False)
+    by_month = figures.read_by_month(
+        ids, trend_months(months), with_parts=False, codes=build.TREND_CODE_LIST
+    )
     headlines, sections = _draw(
         results,
         by_month,
