@@ -12,7 +12,6 @@ Nationally Fresnes's 2 of 3 is secret (and Melun's line with it); its manager re
 """
 
 import csv
-import datetime
 import html
 import io
 import re
@@ -25,90 +24,28 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from entretiens.choices import InterviewStatus, SynthesisStatus
-from entretiens.models import InterviewVersion, Synthesis
 from insertion.audit.log import Action
 from insertion.audit.models import AccessLog
 from insertion.core.spreadsheet import safe_cell
 from insertion.dashboard.indicators.pages import page_for
 from insertion.dashboard.indicators.period import PeriodForm
 from insertion.statistics import snapshot
+from tests import indicators_world
 from tests.factories import (
-    DetaineeFactory,
     EstablishmentFactory,
-    InterviewFactory,
     RegionFactory,
     UserFactory,
 )
+from tests.indicators_world import (
+    SURNAME,
+    TODAY,
+    M,
+    arrival,
+)
 
-SURNAME = "Zébulonnet"
-TODAY = timezone.localdate()
-M = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def day(n: int) -> datetime.date:
-    return M + datetime.timedelta(days=n)
-
-
-def at(n: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time(12)))
-
-
-def person(establishment, **fields):
-    return DetaineeFactory(
-        establishment=establishment, arrival_date=day(0), last_name=SURNAME, **fields
-    )
-
-
-def arrival(establishment, *, validated=True, synthesis_late=False):
-    """An arrival on M+0; validated on M+5 with its synthesis (due M+10, delivered M+6, or M+12
-    when late)."""
-    if not validated:
-        return InterviewFactory(detainee=person(establishment))
-    item = InterviewFactory(
-        detainee=person(establishment),
-        status=InterviewStatus.VALIDATED,
-        version=1,
-        validated_at=at(5),
-        conducted_on=day(4),
-    )
-    version = InterviewVersion.objects.create(
-        interview=item, number=1, content={}, validated_at=at(5)
-    )
-    Synthesis.objects.create(
-        interview=item,
-        version=version,
-        establishment=establishment,
-        number=1,
-        status=SynthesisStatus.DELIVERED,
-        due_date=day(10),
-        delivered_at=at(12 if synthesis_late else 6),
-        sha256="0" * 64,
-    )
-    return item
-
-
-@pytest.fixture
-def melun(fresnes):
-    return EstablishmentFactory(name="Centre de détention de Melun", region=fresnes.region)
-
-
-@pytest.fixture
-def world(fresnes, melun, lyon):
-    arrival(fresnes)
-    arrival(fresnes, synthesis_late=True)
-    arrival(fresnes, validated=False)
-    for _ in range(2):
-        person(fresnes, release_date=day(3), release_kind="sortie_seche")
-    for _ in range(6):
-        arrival(melun)
-    for index in range(7):
-        arrival(lyon, synthesis_late=index == 6)
-        if index < 6:
-            person(lyon, release_date=day(3), release_kind="lsc")
-    arrival(lyon, validated=False)
-    snapshot.refresh([M], today=TODAY)
-
+# The world of the steering tests (tests/indicators_world.py), as fixtures of this module.
+melun = indicators_world.melun
+world = indicators_world.world
 
 # --- Reading an export back --------------------------------------------------------------------
 

@@ -15,110 +15,35 @@ the rate too); no plan closed at release (« 0 sur 0 »); barriers: logement 7 o
 (hidden).
 """
 
-import datetime
 import html
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from entretiens.choices import InterviewStatus, SynthesisStatus
-from entretiens.models import BarrierAssessment, InterviewVersion, Synthesis
 from insertion.core.charts import format_number, month_label
 from insertion.statistics import snapshot
 from insertion.statistics.definitions import MONTHS
+from tests import indicators_world
 from tests.factories import (
-    DetaineeFactory,
     EstablishmentFactory,
-    InterviewFactory,
     RegionFactory,
     UserFactory,
 )
+from tests.indicators_world import (
+    SURNAME,
+    TODAY,
+    M,
+    arrival,
+    month_before,
+)
+
+# The world of the steering tests (tests/indicators_world.py), as fixtures of this module.
+melun = indicators_world.melun
+world = indicators_world.world
 
 URL = reverse("dashboard:indicators")
-SURNAME = "Zébulonnet"  # every person of the world: it must never appear
 SECRET = "secret"
-
-
-def month_before(today: datetime.date) -> datetime.date:
-    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-TODAY = timezone.localdate()
-M = month_before(TODAY)
-
-
-def day(n: int) -> datetime.date:
-    return M + datetime.timedelta(days=n)
-
-
-def at(n: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time(12)))
-
-
-def person(establishment, **fields):
-    return DetaineeFactory(
-        establishment=establishment, arrival_date=day(0), last_name=SURNAME, **fields
-    )
-
-
-def arrival(establishment, *, validated=True, synthesis_late=False, barriers=()):
-    """An arrival on M+0; validated on M+5 with its synthesis (due M+10, delivered M+6, or M+12
-    when late), the barriers found."""
-    if not validated:
-        return InterviewFactory(detainee=person(establishment))
-    item = InterviewFactory(
-        detainee=person(establishment),
-        status=InterviewStatus.VALIDATED,
-        version=1,
-        validated_at=at(5),
-        conducted_on=day(4),
-    )
-    version = InterviewVersion.objects.create(
-        interview=item, number=1, content={}, validated_at=at(5)
-    )
-    for category, level in barriers:
-        BarrierAssessment.objects.create(interview=item, category=category, level=level)
-    Synthesis.objects.create(
-        interview=item,
-        version=version,
-        establishment=establishment,
-        number=1,
-        status=SynthesisStatus.DELIVERED,
-        due_date=day(10),
-        delivered_at=at(12 if synthesis_late else 6),
-        sha256="0" * 64,
-    )
-    return item
-
-
-def released(establishment, kind):
-    return person(establishment, release_date=day(3), release_kind=kind)
-
-
-@pytest.fixture
-def melun(fresnes):
-    return EstablishmentFactory(name="Centre de détention de Melun", region=fresnes.region)
-
-
-@pytest.fixture
-def world(fresnes, melun, lyon):
-    arrival(fresnes)
-    arrival(fresnes, synthesis_late=True)
-    arrival(fresnes, validated=False)
-    for _ in range(2):
-        released(fresnes, "sortie_seche")
-    for _ in range(6):
-        arrival(melun)
-    housing = ("logement", "bloquant")
-    for index in range(7):
-        papers = [("papiers", "important")] if index < 2 else []
-        arrival(lyon, synthesis_late=index == 6, barriers=[housing, *papers])
-        if index < 6:
-            released(lyon, "lsc")
-    arrival(lyon, validated=False)
-    snapshot.refresh([M], today=TODAY)
 
 
 def page(client, user, **params):
