@@ -107,6 +107,10 @@ def _static_bytes(path: Path, mtime_ns: int) -> bytes:
     return data
 
 
+# The fonts and body text every document's stylesheet imports (@import "static:…").
+BASE_STYLESHEET = "css/print-base.css"
+
+
 class PrintStyles(threading.local):
     """A document's print stylesheet (a static name: ``css/synthesis-print.css``), parsed once
     per thread with the FontConfiguration its @font-face rules register in, and parsed again if
@@ -119,14 +123,14 @@ class PrintStyles(threading.local):
 
     def __init__(self, stylesheet: str):
         self.name = stylesheet
-        self.allowed = FONT_FILES | {stylesheet}
-        self.version: int | None = None
+        self.allowed = FONT_FILES | {BASE_STYLESHEET, stylesheet}
+        self.version: tuple | None = None
         self.fonts: FontConfiguration | None = None
         self.stylesheet: CSS | None = None
 
     def get(self, fetcher: URLFetcher) -> tuple[FontConfiguration, CSS]:
-        path = finders.find(self.name)
-        version = Path(path).stat().st_mtime_ns if path else None
+        paths = [finders.find(name) for name in (self.name, BASE_STYLESHEET)]
+        version = tuple(Path(path).stat().st_mtime_ns if path else None for path in paths)
         if self.stylesheet is None or version != self.version:
             fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
             stylesheet = CSS(url=STATIC_SCHEME + self.name, url_fetcher=fetcher, font_config=fonts)
