@@ -34,6 +34,7 @@ PAGES = [
     "waiting_list",
     "stats_national",
     "stats_national_month",
+    "stats_establishment",
 ]
 
 # With the delivery tests, on one xdist worker (`make test`); without xdist the marker is unknown.

@@ -19,6 +19,7 @@ from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment
 from insertion.placements.choices import OPEN_REQUEST_STATUSES, RequestStatus
 from insertion.placements.models import PlacementRequest
+from insertion.statistics import figures
 
 DEFAULT_TARGET_MS = 150
 # The manager's dashboard measured on an establishment of about this many people held, and
@@ -256,6 +257,8 @@ def statistics_pages() -> list[Page]:
                 500,
             )
         )
+    if figures.freshness() is None:  # the report needs the figures (else: back to the page)
+        return pages
     pages.append(
         Page(
             "stats_report_pdf",
