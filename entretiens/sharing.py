@@ -8,14 +8,25 @@ interview's own pages goes through this module:
 
 - `shared_content(content)`: a frozen version's content as the teams, CPIP and managers read it;
 - `shared_barriers(detainee_ids=...)`: the barriers that may shape a release plan;
-- `shared_orientations(detainee_ids=...)`: the orientations that may land in it.
+- `shared_orientations(detainee_ids=...)`: the orientations that may land in it;
+- `shared_profiles(detainee_ids=...)`: licences, French, diplomas, experiences' sectors and
+  projects, as matching with partner offers reads them (insertion/partners/matching.py).
 
 Two readers see everything, on purpose: the interviewer's own pages (the interview itself) and the
 subject-access export, made for the person. Anonymous statistics may count withheld answers.
 """
 
+from dataclasses import dataclass
+
 from entretiens.choices import InterviewStatus, Section
-from entretiens.models import BarrierAssessment, Orientation
+from entretiens.models import (
+    BarrierAssessment,
+    Diploma,
+    Experience,
+    Interview,
+    Orientation,
+    Project,
+)
 
 # Barriers at these levels are present: they call for milestones (the others say "none").
 PRESENT_LEVELS = ("leger", "important", "bloquant")
@@ -101,3 +112,103 @@ def shared_orientations(*, detainee_ids) -> dict[int, dict[str, str]]:
         if is_shared(withheld, Section.RECOMMENDATIONS):
             orientations.setdefault(detainee_id, {})[kind] = priority
     return orientations
+
+
+@dataclass
+class SharedProfile:
+    """What a reader outside the interview may know of a person's skills and projects, from their
+    latest validated interview: an answer of a withheld section reads as None (unknown), an
+    answer of a shared section as a value (an empty list when nothing was said).
+
+    Licences and French are asked in « Parcours scolaire et formation », with the diplomas."""
+
+    licences: set[str] | None = None
+    french: dict[str, str] | None = None  # {"reading"|"writing"|"speaking": Proficiency}
+    diploma_levels: list[str] | None = None
+    experience_sectors: set[str] | None = None
+    projects: list[tuple[str, str]] | None = None  # (kind, target)
+
+
+def _answers(by_interview: dict[int, SharedProfile], interview_id: int, answer: str):
+    """The list or set of a latest interview's profile for `answer`; None for an older interview
+    or a withheld section."""
+    profile = by_interview.get(interview_id)
+    return getattr(profile, answer) if profile is not None else None
+
+
+def shared_profiles(*, detainee_ids) -> dict[int, SharedProfile]:
+    """{person: SharedProfile} from each person's latest validated interview (version ≥ 1, not
+    declared not done). `detainee_ids` is a list or a subquery of ids. Four queries whatever the
+    number of people."""
+    interviews = (
+        Interview.objects.filter(detainee_id__in=detainee_ids, version__gte=1)
+        .exclude(status=InterviewStatus.NOT_DONE)
+        .order_by("validated_at", "pk")
+        .values_list(
+            "pk",
+            "detainee_id",
+            "withheld_sections",
+            "driving_licences",
+            "professional_licences",
+            "french_reading",
+            "french_writing",
+            "french_speaking",
+        )
+    )
+    latest = {}
+    for row in interviews:  # oldest first: the latest one wins
+        latest[row[1]] = row
+    by_interview: dict[int, SharedProfile] = {}
+    result: dict[int, SharedProfile] = {}
+    for (
+        pk,
+        detainee_id,
+        withheld,
+        driving,
+        professional,
+        reading,
+        writing,
+        speaking,
+    ) in latest.values():
+        profile = SharedProfile()
+        if is_shared(withheld, Section.EDUCATION):
+            profile.licences = set(driving or ()) | set(professional or ())
+            profile.french = {"reading": reading, "writing": writing, "speaking": speaking}
+            profile.diploma_levels = []
+        if is_shared(withheld, Section.WORK):
+            profile.experience_sectors = set()
+        if is_shared(withheld, Section.PROJECTS):
+            profile.projects = []
+        by_interview[pk] = profile
+        result[detainee_id] = profile
+    if not by_interview:
+        return result
+    # The rows of every interview read above, by a subquery (a list of thousands of ids costs
+    # more to build than to run); the rows of an older interview are skipped below.
+    ids = interviews.values("pk")
+    for interview_id, level in (
+        Diploma.objects.filter(interview_id__in=ids)
+        .order_by("pk")
+        .values_list("interview_id", "level")
+    ):
+        levels = _answers(by_interview, interview_id, "diploma_levels")
+        if levels is not None and level:
+            levels.append(level)
+    for interview_id, sector in (
+        Experience.objects.filter(interview_id__in=ids)
+        .exclude(sector="")
+        .order_by("pk")
+        .values_list("interview_id", "sector")
+    ):
+        sectors = _answers(by_interview, interview_id, "experience_sectors")
+        if sectors is not None:
+            sectors.add(sector)
+    for interview_id, kind, target in (
+        Project.objects.filter(interview_id__in=ids)
+        .order_by("pk")
+        .values_list("interview_id", "kind", "target")
+    ):
+        projects = _answers(by_interview, interview_id, "projects")
+        if projects is not None:
+            projects.append((kind, target))
+    return result

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "insertion.detainees",
     "insertion.release",
     "insertion.placements",
+    "insertion.partners",
     "insertion.statistics",
     "insertion.dashboard",
     "insertion.audit",

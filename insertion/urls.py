@@ -16,6 +16,7 @@ urlpatterns = [
     path("etablissements/", include("entretiens.recipient_urls")),
     path("imports/", include("insertion.imports.urls")),
     path("activites/", include("insertion.placements.urls")),
+    path("partenaires/", include("insertion.partners.urls")),
     path("admin/", admin.site.urls),
 ]
 

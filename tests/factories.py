@@ -31,6 +31,9 @@ from insertion.establishments.models import (
     ProbationService,
     Region,
 )
+from insertion.partners.choices import EngagementKind, OfferKind, OfferSetting
+from insertion.partners.models import Company, CompanyContact, Offer
+from insertion.partners.siret import luhn_ok
 
 PASSWORD = "mot-de-passe-de-test-2026"
 
@@ -91,6 +94,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         prison_team = factory.Trait(role=Role.PRISON_TEAM)
         manager = factory.Trait(role=Role.MANAGER)
         national = factory.Trait(role=Role.NATIONAL)
+        partnerships = factory.Trait(role=Role.PARTNERSHIPS)
         admin = factory.Trait(role="", is_staff=True, is_superuser=True)
 
 
@@ -197,3 +201,56 @@ def validated_interview(*, by=None, **kwargs) -> Interview:
     interview_validate(interview=interview, by=by, lock_version=None)
     interview.refresh_from_db()
     return interview
+
+
+def _siret(n: int) -> str:
+    """A valid SIRET (Luhn key) for the n-th fictional company."""
+
+    stem = f"9{n:012d}"
+    return next(stem + str(key) for key in range(10) if luhn_ok(stem + str(key)))
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    """A partner company tied to `establishments` (a list; none by default)."""
+
+    class Meta:
+        model = Company
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Entreprise fictive {n}")
+    siret = factory.Sequence(_siret)
+    sector = "hotellerie"
+    departments = factory.LazyFunction(lambda: ["94"])
+    engagement = EngagementKind.CONVENTION
+
+    @factory.post_generation
+    def establishments(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.establishments.set(extracted)
+
+
+class CompanyContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyContact
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Contact fictif {n}")
+    function = "Responsable du recrutement"
+    email = factory.Sequence(lambda n: f"recrutement{n}@entreprise.test")
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """An offer at release in the Val-de-Marne, open since 1 January 2026."""
+
+    class Meta:
+        model = Offer
+
+    company = factory.SubFactory(CompanyFactory)
+    kind = OfferKind.JOB
+    title = "Commis de cuisine"
+    sector = "hotellerie"
+    setting = OfferSetting.AT_RELEASE
+    department = "94"
+    city = "Créteil"
+    places = 2
+    opens_on = datetime.date(2026, 1, 1)

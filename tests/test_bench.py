@@ -35,6 +35,7 @@ PAGES = [
     "stats_national",
     "stats_national_month",
     "stats_establishment",
+    "partner_matching",
 ]
 
 # With the delivery tests, on one xdist worker (`make test`); without xdist the marker is unknown.

@@ -272,7 +272,15 @@ def walk_query_parameters(client, base_url, recording, values, one_by_one=True) 
 # Each view is walked parameter by parameter as the role that reaches most of it (the first of
 # this list that may use it), and with every parameter at once as each other role: the walk of
 # the caseload alone is 150 requests, and the roles differ by scope more than by parameter.
-DEEPEST_FIRST = ("manager", "cpip", "interviewer", "prison_team", "national", "anonymous")
+DEEPEST_FIRST = (
+    "manager",
+    "cpip",
+    "interviewer",
+    "prison_team",
+    "national",
+    "partnerships",
+    "anonymous",
+)
 
 
 def deepest_role(name: str) -> str:

@@ -58,6 +58,8 @@ from insertion.establishments.models import (
     SynthesisRecipient,
 )
 from insertion.imports.models import ImportRun
+from insertion.partners.models import Company
+from insertion.partners.models import Offer as PartnerOffer
 from insertion.placements.choices import (
     ORIENTATION_TO_OFFER_KIND,
     OfferKind,
@@ -102,11 +104,13 @@ def demo_world(debug):
 def wipe():
     AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
     # The demo's past import first: its run holds its establishment (PROTECT); so do the
-    # requests and the offers.
+    # requests and the offers, the partner companies' too.
     for model in (
         ImportRun,
         PlacementRequest,
         Offer,
+        PartnerOffer,
+        Company,
         Detainee,
         User,
         Establishment,
@@ -125,6 +129,7 @@ def test_seed_demo_creates_one_account_per_role_with_the_demo_password(demo_worl
         "equipe@demo.insertion.fr": Role.PRISON_TEAM,
         "direction@demo.insertion.fr": Role.MANAGER,
         "national@demo.insertion.fr": Role.NATIONAL,
+        "partenariats@demo.insertion.fr": Role.PARTNERSHIPS,
         "admin@demo.insertion.fr": "",
     }
     assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
@@ -238,7 +243,7 @@ def test_seed_demo_if_empty_does_nothing_when_the_demo_is_loaded(demo_world):
 
     assert "déjà chargées" in out
     assert Detainee.objects.count() == people
-    assert User.objects.filter(email__in=DEMO_EMAILS).count() == 6
+    assert User.objects.filter(email__in=DEMO_EMAILS).count() == len(DEMO_EMAILS)
 
 
 def test_seed_demo_refuses_to_load_the_demo_twice(demo_world):
@@ -335,7 +340,7 @@ def test_national_data_set_on_a_tiny_scale_holds_the_rules(debug, tmp_path):
         assert detainee.referent.establishments.filter(pk=detainee.establishment_id).exists()
     some_cpip = User.objects.filter(role=Role.CPIP).exclude(email__in=DEMO_EMAILS).first()
     assert some_cpip.check_password(DEMO_PASSWORD)
-    assert User.objects.filter(email__in=DEMO_EMAILS).count() == 6
+    assert User.objects.filter(email__in=DEMO_EMAILS).count() == len(DEMO_EMAILS)
 
     # Offers everywhere, requests of the people held and released.
     today = timezone.localdate()

@@ -35,15 +35,24 @@ from insertion.placements.models import Offer
 from insertion.placements.services import request_create
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
-from tests.factories import DetaineeFactory, InterviewFactory, UserFactory, validated_interview
+from tests.factories import (
+    CompanyContactFactory,
+    CompanyFactory,
+    DetaineeFactory,
+    InterviewFactory,
+    OfferFactory,
+    UserFactory,
+    validated_interview,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("cpip", "interviewer", "prison_team", "manager", "national")
+ROLES = ("cpip", "interviewer", "prison_team", "manager", "national", "partnerships")
 EVERYONE = frozenset(ROLES)
 PERSON_READERS = frozenset({"cpip", "interviewer", "manager"})
 INTERVIEW_READERS = frozenset({"cpip", "interviewer", "manager", "prison_team"})
 PLACEMENT_KEEPERS = frozenset({"prison_team", "manager"})
+PARTNER_KEEPERS = frozenset({"partnerships"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,20 @@ MATRIX = {
     "placements:offer_edit": Route(PLACEMENT_KEEPERS, target="offer"),
     "placements:offer_deactivate": Route(PLACEMENT_KEEPERS, target="offer"),
     "placements:offer_reactivate": Route(PLACEMENT_KEEPERS, target="offer"),
+    "partners:companies": Route(PARTNER_KEEPERS),
+    "partners:company_create": Route(PARTNER_KEEPERS),
+    "partners:company_detail": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:company_edit": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:company_deactivate": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:company_reactivate": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:contact_add": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:contact_remove": Route(PARTNER_KEEPERS, target="partner_contact"),
+    "partners:offers": Route(PARTNER_KEEPERS),
+    "partners:offer_create": Route(PARTNER_KEEPERS, target="partner_company"),
+    "partners:offer_edit": Route(PARTNER_KEEPERS, target="partner_offer"),
+    "partners:offer_deactivate": Route(PARTNER_KEEPERS, target="partner_offer"),
+    "partners:offer_reactivate": Route(PARTNER_KEEPERS, target="partner_offer"),
+    "partners:offer_matches": Route(PARTNER_KEEPERS, target="partner_offer"),
 }
 
 # How each kind of object goes into its URL.
@@ -157,6 +180,12 @@ KWARGS = {
     "person_request": lambda w: {"pk": w["person"].pk, "request_pk": w["placement_request"].pk},
     "offer": lambda w: {"pk": w["offer"].pk},
     "offer_kind": lambda w: {"kind": OfferKind.TRAINING},
+    "partner_company": lambda w: {"pk": w["partner_company"].pk},
+    "partner_contact": lambda w: {
+        "pk": w["partner_company"].pk,
+        "contact_pk": w["partner_contact"].pk,
+    },
+    "partner_offer": lambda w: {"pk": w["partner_offer"].pk},
     "export": lambda w: {"slug": "etablissements-entretiens", "file_format": "csv"},
 }
 # Targets that name no object of Fresnes: a user of another prison reaches their own (a waiting
@@ -240,6 +269,10 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         places=8,
         permanent=True,
     )
+    # A partner company of Fresnes (issue 16), its contact and its offer.
+    partner_company = CompanyFactory(name="Entreprise fictive de Fresnes", establishments=[fresnes])
+    partner_contact = CompanyContactFactory(company=partner_company)
+    partner_offer = OfferFactory(company=partner_company)
     return {
         "fresnes": fresnes,
         "lyon": lyon,
@@ -255,19 +288,33 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         "synthesis": synthesis,
         "draft": draft,
         "recipient": recipient,
+        "partner_company": partner_company,
+        "partner_contact": partner_contact,
+        "partner_offer": partner_offer,
     }
 
 
 @pytest.fixture
 def fresnes_users(
-    cpip_fresnes, interviewer_fresnes, prison_team_fresnes, manager_fresnes, national_user
+    cpip_fresnes,
+    interviewer_fresnes,
+    prison_team_fresnes,
+    manager_fresnes,
+    national_user,
+    fresnes,
 ):
+    # The partnerships officer is made here rather than in conftest.py: the modules that
+    # borrow this fixture (test_audit_coverage.py…) need no other name.
+    partnerships_fresnes = UserFactory(
+        partnerships=True, email="partenariats.fresnes@test.insertion.fr", establishments=[fresnes]
+    )
     return {
         "cpip": cpip_fresnes,
         "interviewer": interviewer_fresnes,
         "prison_team": prison_team_fresnes,
         "manager": manager_fresnes,
         "national": national_user,
+        "partnerships": partnerships_fresnes,
     }
 
 

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     PRISON_TEAM = "prison_team", "Équipe de l'établissement"
     MANAGER = "manager", "Encadrement"
     NATIONAL = "national", "Pilotage national"
+    PARTNERSHIPS = "partnerships", "Relations entreprises"
 
 
 class UserManager(BaseUserManager):

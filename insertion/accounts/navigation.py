@@ -1,7 +1,12 @@
 from django.urls import reverse
 
 from insertion.accounts.models import Role
-from insertion.accounts.policy import PERSON_READERS, PLACEMENT_KEEPERS, SYNTHESIS_READERS
+from insertion.accounts.policy import (
+    PARTNER_KEEPERS,
+    PERSON_READERS,
+    PLACEMENT_KEEPERS,
+    SYNTHESIS_READERS,
+)
 
 
 def navigation(request) -> dict:
@@ -32,6 +37,9 @@ def navigation(request) -> dict:
     if user.role == Role.NATIONAL:
         items.append(("Statistiques nationales", reverse("dashboard:national")))
         items.append(("Indicateurs", reverse("dashboard:indicators")))
+    if user.role in PARTNER_KEEPERS:
+        items.append(("Entreprises partenaires", reverse("partners:companies")))
+        items.append(("Offres partenaires", reverse("partners:offers")))
     if user.is_staff:
         items.append(("Back-office", reverse("admin:index")))
     # The entry whose address is the longest start of the page's: « Offres » (/activites/offres/)

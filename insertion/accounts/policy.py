@@ -34,6 +34,9 @@ INDICATOR_READERS = NATIONAL_STATISTICS_READERS | ESTABLISHMENT_STATISTICS_READE
 # offers and work its requests (examine, waiting list, allocation); a CPIP also makes requests
 # for the people of their establishments and records that a person withdrew one.
 PLACEMENT_KEEPERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
+# Partner companies and their offers (issue 16): the partnerships officers of a DISP or a SPIP,
+# scoped to their establishments (administrators reach them in the back-office).
+PARTNER_KEEPERS = frozenset({Role.PARTNERSHIPS})
 REQUEST_MAKERS = frozenset({Role.CPIP, Role.PRISON_TEAM, Role.MANAGER})
 
 _LANDING_URL_NAMES = {
@@ -42,6 +45,7 @@ _LANDING_URL_NAMES = {
     Role.PRISON_TEAM: "placements:queue",
     Role.MANAGER: "dashboard:establishments",
     Role.NATIONAL: "dashboard:national",
+    Role.PARTNERSHIPS: "partners:companies",
 }
 
 

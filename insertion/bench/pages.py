@@ -16,12 +16,19 @@ from entretiens.choices import InterviewStatus
 from entretiens.models import Interview
 from insertion.accounts.models import Role, User
 from insertion.detainees.models import Detainee
-from insertion.establishments.models import Establishment
+from insertion.establishments.models import Establishment, Region
+from insertion.partners.choices import EngagementKind, OfferKind, OfferSetting
+from insertion.partners.models import Company, Offer
+from insertion.partners.siret import luhn_ok
 from insertion.placements.choices import OPEN_REQUEST_STATUSES, RequestStatus
 from insertion.placements.models import PlacementRequest
 from insertion.statistics import figures
 
 DEFAULT_TARGET_MS = 150
+# The partnerships officer and the fictional company the bench adds to the data set (once).
+BENCH_PARTNERSHIPS_EMAIL = "partenariats.mesures@demo.insertion.fr"
+BENCH_COMPANY_SIRET_STEM = "9990000000000"
+BENCH_OFFER_TITLE = "Commis de cuisine (offre fictive des mesures)"
 # The manager's dashboard measured on an establishment of about this many people held, and
 # again on the largest one.
 MANAGER_HELD = 900
@@ -270,3 +277,59 @@ def statistics_pages() -> list[Page]:
         )
     )
     return pages
+
+
+def partner_pages() -> list[Page]:
+    """The people an offer at release fits (issue 16, DESIGN.md §6: p95 ≤ 300 ms), for a
+    partnerships officer of every establishment of the DISP holding the most people: a job in
+    the département of its first establishment, open with no closing date (the widest release
+    window). The officer, the fictional company and its offer are added to the data set the
+    first time, found again after. Nothing without an establishment."""
+    held = Count(
+        "establishments__detainees", filter=Q(establishments__detainees__release_date=None)
+    )
+    region = Region.objects.annotate(held=held).order_by("-held", "pk").first()
+    establishments = list(Establishment.objects.filter(region=region).order_by("name", "pk"))
+    if not establishments:
+        return []
+    first = establishments[0]
+    officer, _ = User.objects.get_or_create(
+        email=BENCH_PARTNERSHIPS_EMAIL,
+        defaults={
+            "first_name": "Agent",
+            "last_name": "Partenariats",
+            "role": Role.PARTNERSHIPS,
+            "charter_accepted_at": timezone.now(),
+        },
+    )
+    officer.establishments.set(establishments)
+    siret = next(
+        BENCH_COMPANY_SIRET_STEM + str(key)
+        for key in range(10)
+        if luhn_ok(BENCH_COMPANY_SIRET_STEM + str(key))
+    )
+    company, _ = Company.objects.get_or_create(
+        siret=siret,
+        defaults={
+            "name": "Restauration fictive des mesures",
+            "sector": "hotellerie",
+            "departments": [first.department],
+            "engagement": EngagementKind.DISP_PARTNER,
+        },
+    )
+    company.establishments.set(establishments)
+    offer, _ = Offer.objects.get_or_create(
+        company=company,
+        title=BENCH_OFFER_TITLE,
+        defaults={
+            "kind": OfferKind.JOB,
+            "sector": "hotellerie",
+            "setting": OfferSetting.AT_RELEASE,
+            "department": first.department,
+            "places": 5,
+            "opens_on": timezone.localdate() - datetime.timedelta(days=30),
+        },
+    )
+    url = reverse("partners:offer_matches", args=[offer.pk])
+    label = f"Personnes pour une offre à la sortie ({len(establishments)} établissements)"
+    return [Page("partner_matching", label, url, officer, 300)]

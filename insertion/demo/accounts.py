@@ -29,6 +29,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("equipe@demo.insertion.fr", "Julien", "Marchand", Role.PRISON_TEAM, (FRESNES,)),
     DemoAccount("direction@demo.insertion.fr", "Sophie", "Girard", Role.MANAGER, (FRESNES, MELUN)),
     DemoAccount("national@demo.insertion.fr", "Thomas", "Mercier", Role.NATIONAL),
+    DemoAccount(
+        "partenariats@demo.insertion.fr", "Inès", "Fabre", Role.PARTNERSHIPS, (FRESNES, MELUN)
+    ),
     DemoAccount("admin@demo.insertion.fr", "Alex", "Admin", "", superuser=True),
 )
 DEMO_EMAILS = tuple(account.email for account in DEMO_ACCOUNTS)

@@ -31,6 +31,7 @@ from insertion.bench.pages import (
     Page,
     interview_pages,
     log_in,
+    partner_pages,
     placement_pages,
     release_pages,
     statistics_pages,
@@ -150,7 +151,9 @@ class Command(BaseCommand):
                 "Aucun établissement avec un intervenant et des entretiens : chargez d'abord "
                 "`seed_demo --scale national`."
             )
-        for page in pages + release_pages() + placement_pages() + statistics_pages():
+        for page in (
+            pages + release_pages() + placement_pages() + statistics_pages() + partner_pages()
+        ):
             count = page.requests or requests
             first = min(warmup, count)
             self.progress(f"{page.label} : {first} requêtes d'échauffement, {count} mesurées…")

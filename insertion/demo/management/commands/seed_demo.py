@@ -12,6 +12,7 @@ from insertion.accounts.models import User
 from insertion.demo.accounts import DEMO_EMAILS
 from insertion.demo.generate import seed_demo_world, seed_national
 from insertion.demo.imports import seed_past_import
+from insertion.demo.partners import seed_partners
 from insertion.detainees.models import Detainee
 from insertion.establishments.models import Establishment, ProbationService, Region
 
@@ -38,6 +39,9 @@ LABELS = {
     "placement_requests": "demandes des personnes (à examiner, en liste d'attente, affectées…)",
     "request_events": "changements d'état des demandes",
     "import_runs": "import d'extraction appliqué (historique des imports)",
+    "partner_companies": "entreprises partenaires (fictives)",
+    "partner_contacts": "contacts des entreprises partenaires",
+    "partner_offers": "offres des entreprises partenaires",
 }
 
 
@@ -131,6 +135,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 counts = seed_demo_world(seed=seed, today=today, pdfs=pdfs, log=self.stdout.write)
                 counts.update(seed_past_import(seed=seed, today=today))
+                counts.update(seed_partners(today=today))
         seconds = time.monotonic() - started
         if timing_output:
             self._record_timing(timing_output, scale, fraction, seconds, counts)

@@ -1,0 +1,34 @@
+"""The people a partner offer fits (issue 16), for the partnerships officers (PARTNER_KEEPERS).
+
+The offer is fetched through `Offer.objects.visible_to(request.user)`: an offer of a company tied
+to none of the user's establishments answers 404. The page shows only what matching needs: first
+name and initial, establishment, release month, score and reasons; never the offence, the
+n° d'écrou, the barriers nor the exact release date. Like the other lists of people, it writes no
+line in the access log (tests/test_audit_coverage.py, PEOPLE_LISTS).
+"""
+
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from insertion.accounts.policy import PARTNER_KEEPERS, role_required
+from insertion.core.lists import page_of
+from insertion.partners.matching import people_for_offer
+from insertion.partners.models import Offer
+
+PER_PAGE = 25
+
+
+@require_GET
+@role_required(PARTNER_KEEPERS)
+def offer_matches(request, pk: int):
+    offer = get_object_or_404(
+        Offer.objects.visible_to(request.user).select_related("company", "establishment"), pk=pk
+    )
+    today = timezone.localdate()
+    matches = people_for_offer(offer, user=request.user, today=today)
+    return render(
+        request,
+        "partners/offer_matches.html",
+        {"offer": offer, "page_obj": page_of(request, matches, per_page=PER_PAGE)},
+    )

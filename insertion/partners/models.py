@@ -1,0 +1,227 @@
+"""Partner companies and their offers (issue 16): employers, training bodies and associations
+engaged with establishments, and the jobs, work-study contracts, immersions and trainings they
+offer, inside the prison or at release.
+
+A company is tied to the establishments it works with: the partnerships officers of those
+establishments manage it and its offers (`visible_to`), as administrators do. The offers'
+requirements are fields, so that matching reads them (matching.py).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from entretiens.choices import DiplomaLevel, DrivingLicence, ProfessionalLicence, Sector
+from insertion.partners.choices import (
+    EngagementKind,
+    FrenchRequirement,
+    OfferKind,
+    OfferSetting,
+)
+from insertion.partners.siret import normalise_siret, siret_error
+
+SHORT_TEXT = 200
+LONG_TEXT = 4000
+
+
+def validate_siret(value: str) -> None:
+    error = siret_error(value)
+    if error:
+        raise ValidationError(error, code="siret")
+
+
+class CompanyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CompanyQuerySet":
+        """The companies tied to one of the user's establishments; every company for an
+        administrator; none for national steering or an anonymous user."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.sees_all_establishments:
+            return self.none()
+        ties = Company.establishments.through.objects.filter(
+            company=OuterRef("pk"), establishment__in=user.establishment_ids
+        )
+        return self.filter(Exists(ties))
+
+    def active(self) -> "CompanyQuerySet":
+        return self.filter(active=True)
+
+
+class Company(models.Model):
+    name = models.CharField("raison sociale", max_length=SHORT_TEXT)
+    siret = models.CharField(
+        "SIRET",
+        max_length=14,
+        unique=True,
+        validators=[validate_siret],
+        help_text="14 chiffres, contrôlés par leur clé.",
+    )
+    sector = models.CharField("secteur", max_length=30, choices=Sector.choices)
+    departments = models.JSONField(
+        "départements où elle recrute",
+        default=list,
+        blank=True,
+        help_text="Codes des départements (75, 2A, 971…) ; vide : toute la France.",
+    )
+    engagement = models.CharField(
+        "type d'engagement", max_length=20, choices=EngagementKind.choices
+    )
+    establishments = models.ManyToManyField(
+        "establishments.Establishment",
+        related_name="partner_companies",
+        verbose_name="établissements partenaires",
+    )
+    active = models.BooleanField("active", default=True)
+    notes = models.TextField("remarques", max_length=LONG_TEXT, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créée par",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entreprise partenaire"
+        verbose_name_plural = "entreprises partenaires"
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.siret = normalise_siret(self.siret or "")
+
+
+class CompanyContact(models.Model):
+    """A person to write to at the company: the profiles are sent to a contact's address."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="contacts", verbose_name="entreprise"
+    )
+    name = models.CharField("nom", max_length=SHORT_TEXT)
+    function = models.CharField("fonction", max_length=SHORT_TEXT, blank=True)
+    email = models.EmailField("adresse électronique")
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    created_at = models.DateTimeField("ajouté le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "contact"
+        verbose_name_plural = "contacts"
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})"
+
+
+class OfferQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "OfferQuerySet":
+        """The offers of the companies the user reaches."""
+        return self.filter(company__in=Company.objects.visible_to(user))
+
+    def open_on(self, day) -> "OfferQuerySet":
+        """Active offers of active companies, opened and not closed on `day`."""
+        return self.filter(
+            Q(closes_on__isnull=True) | Q(closes_on__gte=day),
+            active=True,
+            company__active=True,
+            opens_on__lte=day,
+        )
+
+
+class Offer(models.Model):
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="offers", verbose_name="entreprise"
+    )
+    kind = models.CharField("type d'offre", max_length=20, choices=OfferKind.choices)
+    title = models.CharField("intitulé", max_length=SHORT_TEXT)
+    sector = models.CharField("secteur", max_length=30, choices=Sector.choices)
+    description = models.TextField("description", max_length=LONG_TEXT, blank=True)
+    setting = models.CharField("où", max_length=20, choices=OfferSetting.choices)
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_offers",
+        verbose_name="établissement (offre en détention)",
+    )
+    nationwide = models.BooleanField("partout en France", default=False)
+    department = models.CharField("département", max_length=3, blank=True)
+    city = models.CharField("commune", max_length=120, blank=True)
+    places = models.PositiveSmallIntegerField("places")
+    driving_licences = models.JSONField("permis demandés", default=list, blank=True)
+    professional_licences = models.JSONField("habilitations demandées", default=list, blank=True)
+    diploma_level = models.CharField(
+        "diplôme minimum", max_length=20, choices=DiplomaLevel.choices, blank=True
+    )
+    french = models.CharField(
+        "français demandé", max_length=20, choices=FrenchRequirement.choices, blank=True
+    )
+    opens_on = models.DateField("ouverte le")
+    closes_on = models.DateField("close le", null=True, blank=True)
+    active = models.BooleanField("active", default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créée par",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "offre partenaire"
+        verbose_name_plural = "offres partenaires"
+        ordering = ["-opens_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__isnull=True) | Q(closes_on__gte=models.F("opens_on")),
+                name="partner_offer_closes_after_opening",
+            ),
+            models.CheckConstraint(condition=Q(places__gte=1), name="partner_offer_has_places"),
+            models.CheckConstraint(
+                condition=~Q(setting=OfferSetting.INSIDE) | Q(establishment__isnull=False),
+                name="partner_offer_inside_has_establishment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(setting=OfferSetting.AT_RELEASE)
+                | Q(nationwide=True)
+                | ~Q(department=""),
+                name="partner_offer_at_release_has_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.company}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.closes_on and self.opens_on and self.closes_on < self.opens_on:
+            errors["closes_on"] = "La date de clôture suit la date d'ouverture."
+        if self.setting == OfferSetting.INSIDE and not self.establishment_id:
+            errors["establishment"] = "Une offre en détention a lieu dans un établissement."
+        if self.setting == OfferSetting.AT_RELEASE and not (self.nationwide or self.department):
+            errors["department"] = (
+                "Indiquez le département de l'offre, ou cochez « partout en France »."
+            )
+        unknown = set(self.driving_licences or ()) - set(DrivingLicence.values)
+        unknown |= set(self.professional_licences or ()) - set(ProfessionalLicence.values)
+        if unknown:
+            errors["driving_licences"] = "Permis ou habilitation inconnus."
+        if errors:
+            raise ValidationError(errors)
