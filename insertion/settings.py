@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.statistics.tasks.refresh_statistics",
         "schedule": crontab(minute=30, hour=2),
     },
+    # What the national page of each month hides (statistical secrecy across periods), drawn
+    # from the figures of the night: the refresh takes minutes on the national data set.
+    "statistics-months-secrecy": {
+        "task": "insertion.dashboard.tasks.prepare_months_secrecy",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # Emails the national report of the month just ended to the national steering users who
     # subscribed, on the 1st at 7:00 (after that night's refresh), once per month and subscriber
     # (insertion/dashboard/indicators/report.py; a row per subscriber records it).

@@ -1277,7 +1277,9 @@ def national_page(monkeypatch, establishments, by_pk, country, by_month=None, mo
     monkeypatch.setattr(figures, "read", lambda *args, **kwargs: country)
     monkeypatch.setattr(figures, "read_by_establishment", lambda *args, **kwargs: by_pk)
     monkeypatch.setattr(figures, "read_by_month", lambda *args, **kwargs: by_month or {})
-    return pages.national_page(establishments, months, "mars 2026", None)
+    return pages.national_page(
+        establishments, months, "mars 2026", None, today=datetime.date(2026, 4, 15)
+    )
 
 
 def manager_page(monkeypatch, establishments, by_pk, country):

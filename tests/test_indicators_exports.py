@@ -227,8 +227,8 @@ def test_the_national_export_hides_small_counts_the_manager_reads_them(
     assert row(table, "Total DISP de Paris") == ["8", "9", "88,9\u00a0%", "7", "8", "87,5\u00a0%"]
     assert lines[3] == (
         "« secret » : effectif de 1 à 4, ou qui permettrait d'en retrouver un par addition ou "
-        "soustraction, masqué au titre du secret statistique ; un taux dont un effectif est "
-        "masqué l'est aussi."
+        "soustraction (y compris entre deux périodes), masqué au titre du secret statistique ; "
+        "un taux dont un effectif est masqué l'est aussi."
     )
 
     lines, table = exported_lines(client, manager_fresnes, slug, file_format, **MONTH)
@@ -390,14 +390,15 @@ def test_the_query_count_does_not_grow_with_establishments(
     manager = UserFactory(manager=True, establishments=establishments)
     for user, queries in ((national_user, NATIONAL_QUERIES), (manager, MANAGER_QUERIES)):
         client.force_login(user)
+        client.get(url("etablissements-entretiens", file_format))  # stores the months' secrecy
         with django_assert_num_queries(queries):  # the same for 1 and for 3 establishments
             response = client.get(url("etablissements-entretiens", file_format))
         assert response.status_code == 200
 
 
-# Session, user, OTP device; the last refresh; the establishments; the figures (all, by
-# establishment, by month); the access log line.
-NATIONAL_QUERIES = 9
-# The same, and their establishments' ids (the scope), every establishment's id (the national
-# median).
+# Session, user, OTP device; the last refresh; the establishments; what each month hides
+# (pages.months_secrecy); the figures (all, by establishment, by month); the access log line.
+NATIONAL_QUERIES = 10
+# As national but the months' secrecy, and their establishments' ids (the scope), every
+# establishment's id (the national median).
 MANAGER_QUERIES = 11

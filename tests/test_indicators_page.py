@@ -15,17 +15,23 @@ the rate too); no plan closed at release (« 0 sur 0 »); barriers: logement 7 o
 (hidden).
 """
 
+import datetime
 import html
 import re
 
 import pytest
+from celery.schedules import crontab
+from django.conf import settings
 from django.urls import reverse
 
 from insertion.core.charts import format_number, month_label
+from insertion.dashboard import tasks
 from insertion.statistics import snapshot
 from insertion.statistics.definitions import MONTHS
+from insertion.statistics.models import MonthSecrecy
 from tests import indicators_world
 from tests.factories import (
+    DetaineeFactory,
     EstablishmentFactory,
     RegionFactory,
     UserFactory,
@@ -267,15 +273,17 @@ def test_the_query_count_does_not_grow_with_establishments(
             arrival(establishment)
     snapshot.refresh([M], today=TODAY)
     client.force_login(national_user)
+    client.get(URL)  # the first page after a refresh stores what each month hides
+    assert MonthSecrecy.objects.count() == 13  # the 12 months and the trend's 13th
     with django_assert_num_queries(QUERIES):  # the same for 1 and for 3 establishments
         response = client.get(URL)
     assert response.status_code == 200
 
 
-# Session, user, OTP device; the last refresh; the establishments; the national figures; the
-# figures by establishment; the 13 months of the trends; national steering's subscription to the
-# monthly report.
-QUERIES = 9
+# Session, user, OTP device; the last refresh; the establishments; what each month hides; the
+# national figures; the figures by establishment; the 13 months of the trends; national
+# steering's subscription to the monthly report.
+QUERIES = 10
 
 
 def test_the_period_selector_redraws_the_figures_only_with_htmx(client, national_user, world):
@@ -409,9 +417,9 @@ def test_the_manager_page_query_count_does_not_grow(
         arrival(establishment)
     snapshot.refresh([M], today=TODAY)
     client.force_login(UserFactory(manager=True, establishments=establishments))
-    # As the national page without the subscription, with the manager's establishments' ids
-    # (visible_to) and every establishment's ids (the national median).
-    with django_assert_num_queries(QUERIES - 1 + 2):
+    # As the national page without the subscription nor the months' secrecy, with the
+    # manager's establishments' ids (visible_to) and every establishment's ids (the median).
+    with django_assert_num_queries(QUERIES - 2 + 2):
         response = client.get(URL)
     assert response.status_code == 200
 
@@ -434,3 +442,60 @@ def test_every_id_of_the_page_is_unique(client, national_user, world):
     ids = re.findall(r'\sid="([^"]+)"', content)
     assert len(ids) > 20
     assert [i for i in set(ids) if ids.count(i) > 1] == []
+
+
+# --- Secrecy across periods ---------------------------------------------------------------------
+
+
+def test_no_hidden_count_comes_back_by_subtracting_one_period_from_another(
+    client, national_user, fresnes, lyon
+):
+    """Fresnes: 3 dry releases of 13 in the month before M, 6 of 16 in M. Over the two months,
+    9 of 29: shown, it would give the 3 away (9 − 6). A period's cell that one of its months
+    hides is hidden: whatever two periods one compares, a hidden count stays hidden."""
+    before = month_before(M)
+
+    def gone(establishment, month, kind):
+        return DetaineeFactory(
+            establishment=establishment,
+            arrival_date=month - datetime.timedelta(days=400),
+            release_date=month + datetime.timedelta(days=3),
+            release_kind=kind,
+        )
+
+    for month, dry in ((before, 3), (M, 6)):
+        for kind, count in (("sortie_seche", dry), ("lsc", 10)):
+            for _ in range(count):
+                gone(fresnes, month, kind)
+        for kind in ("sortie_seche", "lsc"):
+            for _ in range(8):
+                gone(lyon, month, kind)
+    snapshot.refresh([before, M], today=TODAY)
+    periods = {
+        "before": {"periode": f"{before:%Y-%m}"},
+        "M": {"periode": f"{M:%Y-%m}"},
+        "both": {"periode": "perso", "debut": f"{before:%Y-%m}", "fin": f"{M:%Y-%m}"},
+    }
+    cells = {
+        name: row(page(client, national_user, **params), fresnes.name, "etablissements-sorties")
+        for name, params in periods.items()
+    }
+    assert cells["before"][:2] == [SECRET, "13"]  # 3 dry releases: hidden
+    assert cells["M"][:2] == ["6", "16"]
+    assert cells["both"][0] == SECRET  # 9 would be 3 + 6
+    # Generally: a count shown over both months and over M is shown over the month before.
+    for index, (both, month) in enumerate(zip(cells["both"], cells["M"], strict=True)):
+        if SECRET not in (both, month) and index % 3 != 2:  # counts, not rates
+            assert cells["before"][index] != SECRET, index
+    # And the stored secrecy of each month is the one its own page draws.
+    assert set(MonthSecrecy.objects.values_list("month", flat=True)) >= {before, M}
+
+
+def test_the_nightly_beat_stores_what_every_month_offered_hides(world):
+    entry = settings.CELERY_BEAT_SCHEDULE["statistics-months-secrecy"]
+    assert entry["task"] == "insertion.dashboard.tasks.prepare_months_secrecy"
+    assert entry["schedule"] == crontab(minute=30, hour=3)  # after the refresh at 2:30
+    # 18 months offered, and the 12 before the oldest for its trend.
+    assert tasks.prepare_months_secrecy() == 30
+    assert MonthSecrecy.objects.count() == 30
+    assert tasks.prepare_months_secrecy() == 0  # known: nothing drawn again

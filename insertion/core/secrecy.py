@@ -74,10 +74,11 @@ def _lines(values, sums) -> dict:
         parts[total] = line
     if any(value < 0 for value in values.values()):
         raise ValueError("counts are never negative")
+    parent = {part: total for total, line in parts.items() for part in line}
     for cell in values:
         above, steps = cell, 0
-        while above in seen_parts:
-            above = next(total for total, line in parts.items() if above in line)
+        while above in parent:
+            above = parent[above]
             steps += 1
             if steps > len(parts):
                 raise ValueError(f"{cell!r}: the sums loop")

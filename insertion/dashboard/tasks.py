@@ -1,12 +1,12 @@
-"""Celery tasks of the steering pages: the monthly report by email, thin adapters around
-dashboard/indicators/report.py."""
+"""Celery tasks of the steering pages: the monthly report by email and what each month's
+national page hides, thin adapters around dashboard/indicators/report.py and pages.py."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
-from insertion.dashboard.indicators import report
+from insertion.dashboard.indicators import pages, report
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +55,10 @@ def send_monthly_report(self, delivery_id: int) -> None:
         if self.request.is_eager:
             return
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def prepare_months_secrecy() -> int:
+    """Nightly (beat), after the statistics' refresh: what the national page of every month
+    offered hides, so that the first reader of the day does not wait for it."""
+    return pages.prepare_months_secrecy()

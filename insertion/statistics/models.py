@@ -131,6 +131,33 @@ class MonthlyReport(models.Model):
         return f"Rapport mensuel {self.month:%m/%Y}"
 
 
+class MonthSecrecy(models.Model):
+    """What the national steering page of one month hides, drawn from the figures of one refresh
+    (`computed_at`, figures.freshness): by output name, the keys of its hidden cells
+    (insertion/dashboard/indicators/build.py Ledger). The page of a longer period starts with
+    every cell one of its months hides: a period's count being the sum of its months', no
+    subtraction between two periods gives back a count a month hides. Made at the first need
+    and by the nightly beat; the rows of older refreshes are deleted then."""
+
+    month = models.DateField("mois", help_text="Premier jour du mois.")
+    computed_at = models.DateTimeField("données au")
+    hidden = models.JSONField("cellules masquées", default=dict)
+    created_at = models.DateTimeField("établi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "secret statistique d'un mois"
+        verbose_name_plural = "secret statistique des mois"
+        ordering = ["-computed_at", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "computed_at"], name="month_secrecy_once_per_refresh"
+            )
+        ]
+
+    def __str__(self):
+        return f"Secret statistique {self.month:%m/%Y}"
+
+
 class MonthlyReportDeliveryQuerySet(models.QuerySet):
     def owed(self):
         """The rows not sent yet whose user still receives the report (subscribed, active, of

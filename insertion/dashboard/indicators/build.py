@@ -15,6 +15,7 @@ Everything here is aggregate: no person is ever read, let alone named.
 """
 
 import datetime
+import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,13 +81,36 @@ HEADLINE_DEFINITIONS = (
 # --- Secrecy helpers ---------------------------------------------------------------------------
 
 
+def cell_id(cell) -> str:
+    """A cell's key as text, the same from one period to another (stored by MonthSecrecy)."""
+    return json.dumps(cell, default=str)
+
+
 class Ledger:
     """The counts a page hides in one output or another, by key (`(code, "n")`…): what every
-    other output showing them must hide too. `grew` says whether a drawing hid a new one."""
+    other output showing them must hide too. `grew` says whether a drawing hid a new one.
 
-    def __init__(self):
+    Across periods: `inherited` holds, by output name, the cells (`cell_id`) that the national
+    page of one of the period's months hides. A period's count is the sum of its months' counts:
+    shown while a month hides it, it would give that month's count away by subtraction (the
+    period minus its other months, or minus a shorter period). Such a cell starts hidden.
+    `drawn` is what this page hides, by output name: a month's page stores it."""
+
+    def __init__(self, inherited: dict[str, frozenset[str]] | None = None):
         self.hidden: set = set()
         self.grew = False
+        self.inherited = inherited or {}
+        self.drawn: dict[str, list[str]] = {}
+
+    def carried(self, name: str | None, values: dict) -> set:
+        known = self.inherited.get(name) if name else None
+        if not known:
+            return set()
+        return {cell for cell in values if cell_id(cell) in known}
+
+    def record(self, name: str | None, hidden: set) -> None:
+        if name:
+            self.drawn[name] = sorted(cell_id(cell) for cell in hidden)
 
     def seeds(self, shared: dict) -> set:
         return {cell for cell, key in shared.items() if key in self.hidden}
@@ -101,16 +125,21 @@ class Ledger:
 Secrecy = bool | Ledger
 
 
-def hide(values: dict, sums=(), pairs=(), *, secrecy: Secrecy, shared=None) -> set:
+def hide(
+    values: dict, sums=(), pairs=(), *, secrecy: Secrecy, shared=None, name: str | None = None
+) -> set:
     """The cells to hide (none without secrecy). With a Ledger, the `shared` cells another
-    output hid start hidden, and the ledger learns the ones hidden here."""
+    output hid start hidden, and the cells of output `name` that one of the period's months
+    hides; the ledger learns the ones hidden here."""
     if not secrecy:
         return set()
     shared = shared or {}
     ledger = secrecy if isinstance(secrecy, Ledger) else None
-    seeds = ledger.seeds(shared) if ledger else set()
+    seeds = (ledger.seeds(shared) | ledger.carried(name, values)) if ledger else set()
     hidden = secret_cells(values, list(sums), list(pairs), hidden=seeds)
     noted(secrecy, shared, hidden)
+    if ledger:
+        ledger.record(name, hidden)
     return hidden
 
 
@@ -132,7 +161,8 @@ def pair(
     indicator they are the counts of, for the ledger."""
     values = {"n": numerator or 0, "d": denominator or 0}
     shared = {"n": (code, "n"), "d": (code, "d")} if code else None
-    hidden = hide(values, pairs=[("n", "d")], secrecy=secrecy, shared=shared)
+    name = f"paire:{code}" if code else None
+    hidden = hide(values, pairs=[("n", "d")], secrecy=secrecy, shared=shared, name=name)
     return Counts(shown(values["n"], "n", hidden), shown(values["d"], "d", hidden))
 
 
@@ -205,9 +235,12 @@ def _split(result: Result, counts: Counts, first: str, second: str, *, secrecy: 
     code = result.definition.code
     shared = {cell: (code, cell) for cell in values}
     start = {"n"} if counts.numerator is None else set()
+    name = f"partage:{code}:{first}"
     if isinstance(secrecy, Ledger):
-        start |= secrecy.seeds(shared)
+        start |= secrecy.seeds(shared) | secrecy.carried(name, values)
     hidden = noted(secrecy, shared, secret_cells(values, [("n", [first, second])], hidden=start))
+    if isinstance(secrecy, Ledger):
+        secrecy.record(name, hidden)
     return [shown(values[first], first, hidden), shown(values[second], second, hidden)]
 
 
@@ -271,13 +304,13 @@ def establishment_table(
         for part in ("numerator", "denominator"):
             top = ("all", column.code, part)
             group_cells = []
-            for index, (_name, items) in enumerate(groups):
+            for group_name, items in groups:
                 cells = [("est", e.pk, column.code, part) for e in items]
                 for cell, establishment in zip(cells, items, strict=True):
                     result = by_establishment.get(establishment.pk, {}).get(column.code)
                     values[cell] = (getattr(result, part) or 0) if result else 0
                 if titled:
-                    group_cell = ("group", index, column.code, part)
+                    group_cell = ("group", group_name, column.code, part)
                     values[group_cell] = sum(values[cell] for cell in cells)
                     sums.append((group_cell, cells))
                     group_cells.append(group_cell)
@@ -294,7 +327,7 @@ def establishment_table(
         for column in columns
         for part in ("numerator", "denominator")
     }
-    hidden = hide(values, sums, pairs, secrecy=secrecy, shared=shared)
+    hidden = hide(values, sums, pairs, secrecy=secrecy, shared=shared, name=slug)
 
     def counts(key, code) -> Counts:
         n, d = (*key, code, "numerator"), (*key, code, "denominator")
@@ -308,10 +341,10 @@ def establishment_table(
         return TableRow(label, cells, total)
 
     table_groups = []
-    for index, (name, items) in enumerate(groups):
+    for name, items in groups:
         rows = [row(e.name, ("est", e.pk)) for e in items]
         if titled:
-            rows.append(row(f"Total {name}", ("group", index), total=True))
+            rows.append(row(f"Total {name}", ("group", name), total=True))
         table_groups.append(TableGroup(name, rows))
     last = [row(total_label, ("all",), total=True)]
     if median_of is not None:
@@ -387,10 +420,12 @@ def parts_table(
             sums.append((cell, list(indexes)))
             top = [cell if part == indexes[0] else part for part in top if part not in indexes[1:]]
         sums.append(("total", top))
-    hidden = hide(values, sums, secrecy=secrecy, shared=shared)
+    hidden = hide(values, sums, secrecy=secrecy, shared=shared, name=slug)
     total_shown = shown(values["total"], "total", hidden)
     if secrecy and total_shown is None:  # every share gives the total away
         hidden = noted(secrecy, shared, hidden | set(values))
+        if isinstance(secrecy, Ledger):
+            secrecy.record(slug, hidden)
     rows = []
     for index, (item_label, count) in enumerate(items):
         n = shown(count, index, hidden)
@@ -537,7 +572,7 @@ def demand_table(demand: Result, *, secrecy: Secrecy) -> StatTable:
         ((prefix, ""), [(prefix, kind) for kind, _l in kinds])
         for prefix in ("waiting", "to_review")
     ]
-    hidden = hide(values, sums, secrecy=secrecy)
+    hidden = hide(values, sums, secrecy=secrecy, name="demande")
     rows = []
     for kind, label in [*kinds, ("", "Ensemble")]:
         waiting = shown(values[("waiting", kind)], ("waiting", kind), hidden)
@@ -599,7 +634,7 @@ def release_tables(results: dict, period_label: str, *, secrecy: Secrecy) -> lis
         sums.append((dry_cell, [*offence_cells, "dry_other"]))
     code = releases.DRY_RELEASES.code
     shared = {"released": (code, "d"), dry_cell: (code, "n")}
-    hidden = hide(values, sums, pairs, secrecy=secrecy, shared=shared)
+    hidden = hide(values, sums, pairs, secrecy=secrecy, shared=shared, name="sorties")
     released = shown(values["released"], "released", hidden)
     rows = [
         TableRow(
@@ -791,9 +826,11 @@ def barrier_chart(result: Result | None, *, secrecy: Secrecy) -> Chart | None:
         cells = [(category, level) for level, _label in levels]
         values.update({cell: result.parts.get(f"{category}:{cell[1]}", 0) for cell in cells})
         sums.append((category, cells))
-    hidden = hide(values, sums, secrecy=secrecy)
+    hidden = hide(values, sums, secrecy=secrecy, name="freins")
     if "" in hidden:
         hidden = set(values)
+        if isinstance(secrecy, Ledger):
+            secrecy.record("freins", hidden)
     series = []
     for level, label in levels:
         counts = [
@@ -843,7 +880,7 @@ def funnel_chart(results: dict, *, secrecy: Secrecy) -> Chart | None:
         else:
             counts.append(result.parts.get(key, 0))
     shared = {index: (code, key) for index, (_label, code, key) in enumerate(steps)}
-    hidden = hide(dict(enumerate(counts)), secrecy=secrecy, shared=shared)
+    hidden = hide(dict(enumerate(counts)), secrecy=secrecy, shared=shared, name="entonnoir")
     return bar_chart(
         "De l'arrivée à la sortie : chaque étape de la période",
         [label for label, _code, _key in steps],
@@ -863,6 +900,11 @@ TREND_CODES = (
 
 # The indicators the trend reads (figures.read_by_month reads no other).
 TREND_CODE_LIST = [code for code, _label in TREND_CODES]
+
+
+# The trend's outputs are named after it: their cells are months, hidden as the pages of those
+# months hide them (pages.py), not as the period's months do.
+TREND_NAME = "tendance:"
 
 
 def trend_chart(
@@ -891,7 +933,9 @@ def trend_chart(
                 values[(part, "period")] = sum(values[(part, month)] for month in inside)
                 sums.append(((part, "period"), [(part, month) for month in inside]))
                 shared[(part, "period")] = (code, part)
-        hidden = hide(values, sums, pairs, secrecy=secrecy, shared=shared)
+        hidden = hide(
+            values, sums, pairs, secrecy=secrecy, shared=shared, name=f"{TREND_NAME}{code}"
+        )
         rates, counts = [], []
         for month in months:
             n, d = values[("n", month)], values[("d", month)]

@@ -71,7 +71,8 @@ def preamble(page: Page, table: StatTable) -> list[str]:
     if page.secrecy:
         secrecy = (
             f"« {SECRET} » : effectif de 1 à {SMALLEST_SHOWN - 1}, ou qui permettrait d'en "
-            "retrouver un par addition ou soustraction, masqué au titre du secret statistique ; "
+            "retrouver un par addition ou soustraction (y compris entre deux périodes), masqué au "
+            "titre du secret statistique ; "
             "un taux dont un effectif est masqué l'est aussi."
         )
     else:

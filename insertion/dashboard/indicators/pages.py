@@ -13,9 +13,10 @@ from insertion.accounts.models import Role
 from insertion.establishments.models import Establishment
 from insertion.statistics import figures
 from insertion.statistics.indicators import barriers, followup, interviews, orientations, releases
+from insertion.statistics.models import MonthSecrecy
 
 from . import build
-from .period import PeriodForm, today_month, trend_months
+from .period import PeriodForm, offered_months, today_month, trend_months
 from .tables import Page, Section
 
 DEFINITIONS = (
@@ -116,10 +117,9 @@ def _sections(
 
 
 def _draw(results, by_month, months, period_label, groups, by_establishment, **options):
-    """The headlines and the sections of a page. With secrecy, drawn again until no output
-    hides a count that another one shows (build.Ledger): a few passes of pure Python."""
-    secrecy = options.pop("secrecy")
-    ledger = build.Ledger() if secrecy else False
+    """The headlines and the sections of a page. With a ledger (`secrecy`), drawn again until no
+    output hides a count that another one shows (build.Ledger): a few passes of pure Python."""
+    ledger = options.pop("secrecy")
     while True:
         tables, totals = [], {}
         for slug in build.ESTABLISHMENT_TABLES:
@@ -135,17 +135,16 @@ def _draw(results, by_month, months, period_label, groups, by_establishment, **o
         ledger.grew = False
 
 
-def national_page(
+def _national_drawing(
     establishments,
     months: list[datetime.date],
     period_label: str,
-    computed_at,
     *,
-    today_month: datetime.date | None = None,
-) -> Page:
-    """The country: `establishments` (all of them, read, ordered by DISP then name), the
-    « today » indicators of `today_month` (period.today_month). Three queries whatever their
-    number."""
+    today_month: datetime.date | None,
+    ledger: build.Ledger,
+):
+    """The headlines and sections of the country over `months`, hidden as `ledger` says and
+    teaches it. Three queries."""
     ids = [e.pk for e in establishments]
     results = figures.read(ids, months, today_month=today_month)
     by_establishment = figures.read_by_establishment(
@@ -154,15 +153,109 @@ def national_page(
     by_month = figures.read_by_month(
         ids, trend_months(months), with_parts=False, codes=build.TREND_CODE_LIST
     )
-    headlines, sections = _draw(
+    return _draw(
         results,
         by_month,
         months,
         period_label,
         build.by_region(establishments),
         by_establishment,
-        secrecy=True,
+        secrecy=ledger,
         total_label="Total national",
+    )
+
+
+def months_secrecy(
+    establishments, months: list[datetime.date], computed_at, *, today: datetime.date
+) -> dict[datetime.date, dict[str, list[str]]]:
+    """{month: what its national page hides} for `months`, from the figures of `computed_at`:
+    one query when every month is known (MonthSecrecy), else each missing month's page drawn
+    (three queries and a drawing each) and stored, and the older refreshes' rows deleted."""
+    stored = computed_at is not None  # else hand-made figures (tests): drawn, not stored
+    known = (
+        dict(
+            MonthSecrecy.objects.filter(month__in=months, computed_at=computed_at).values_list(
+                "month", "hidden"
+            )
+        )
+        if stored
+        else {}
+    )
+    missing = [month for month in months if month not in known]
+    if not missing:
+        return known
+    made = []
+    for month in missing:
+        ledger = build.Ledger()
+        _national_drawing(
+            establishments,
+            [month],
+            "",
+            today_month=today_month([month], today),
+            ledger=ledger,
+        )
+        known[month] = ledger.drawn
+        made.append(MonthSecrecy(month=month, computed_at=computed_at, hidden=ledger.drawn))
+    if stored:
+        MonthSecrecy.objects.bulk_create(made, ignore_conflicts=True)
+        MonthSecrecy.objects.filter(computed_at__lt=computed_at).delete()
+    return known
+
+
+def prepare_months_secrecy(*, today: datetime.date | None = None) -> int:
+    """Every month a national page may show (the months offered and their trends' months),
+    from the last refresh: the nightly beat does it so that no user waits for it. The number
+    of months drawn now (0 when all are known, or before the first refresh)."""
+    computed_at = figures.freshness()
+    if computed_at is None:
+        return 0
+    today = today or timezone.localdate()
+    offered = offered_months(today)
+    needed = sorted(set(offered) | set(trend_months([min(offered)])))
+    known = MonthSecrecy.objects.filter(month__in=needed, computed_at=computed_at).count()
+    establishments = list(
+        Establishment.objects.select_related("region").order_by("region__name", "name")
+    )
+    months_secrecy(establishments, needed, computed_at, today=today)
+    return len(needed) - known
+
+
+def inherited_secrecy(
+    by_month: dict[datetime.date, dict[str, list[str]]], months: list[datetime.date]
+) -> dict[str, frozenset[str]]:
+    """What a period's page starts hiding, by output name: the cells one of its months hides;
+    for the trend, whose cells are months, the cells hidden by the pages of those months."""
+    period, trend = set(months), set(trend_months(months))
+    cells: dict[str, set[str]] = {}
+    for month, drawn in by_month.items():
+        for name, hidden in drawn.items():
+            if month in (trend if name.startswith(build.TREND_NAME) else period):
+                cells.setdefault(name, set()).update(hidden)
+    return {name: frozenset(hidden) for name, hidden in cells.items()}
+
+
+def national_page(
+    establishments,
+    months: list[datetime.date],
+    period_label: str,
+    computed_at,
+    *,
+    today: datetime.date,
+) -> Page:
+    """The country: `establishments` (all of them, read, ordered by DISP then name), the
+    « today » indicators as period.today_month says. Statistical secrecy within the page and
+    across periods: a cell the page of one of its months hides starts hidden
+    (`months_secrecy`). Four queries whatever their number, once the months' secrecy is
+    known."""
+    needed = sorted(set(months) | set(trend_months(months)))
+    by_month = months_secrecy(establishments, needed, computed_at, today=today)
+    ledger = build.Ledger(inherited_secrecy(by_month, months))
+    headlines, sections = _national_drawing(
+        establishments,
+        months,
+        period_label,
+        today_month=today_month(months, today),
+        ledger=ledger,
     )
     return Page(
         title=NATIONAL_TITLE,
@@ -223,7 +316,8 @@ def manager_page(
 def page_for(user, period: PeriodForm, *, today: datetime.date | None = None) -> Page | None:
     """The user's level's page over the period; None before the first nightly refresh."""
     months = period.months
-    current = today_month(months, today or timezone.localdate())
+    today = today or timezone.localdate()
+    current = today_month(months, today)
     computed_at = figures.freshness()
     if computed_at is None:
         return None
@@ -233,7 +327,7 @@ def page_for(user, period: PeriodForm, *, today: datetime.date | None = None) ->
         .order_by("region__name", "name")
     )
     if user.role == Role.NATIONAL:
-        return national_page(establishments, months, period.label, computed_at, today_month=current)
+        return national_page(establishments, months, period.label, computed_at, today=today)
     all_ids = list(Establishment.objects.values_list("pk", flat=True))
     return manager_page(
         establishments, all_ids, months, period.label, computed_at, today_month=current

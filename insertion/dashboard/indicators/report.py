@@ -45,7 +45,7 @@ from insertion.statistics import figures
 from insertion.statistics.models import MonthlyReport, MonthlyReportDelivery, ReportSubscription
 
 from .pages import national_page
-from .period import month_label, shift, today_month
+from .period import month_label, shift
 from .tables import Page
 
 logger = logging.getLogger(__name__)
@@ -136,9 +136,8 @@ def monthly_page(month: datetime.date) -> Page | None:
         Establishment.objects.select_related("region").order_by("region__name", "name")
     )
     # The « today » indicators as the page shows them over the same month (period.today_month).
-    current = today_month([month], timezone.localdate())
     return national_page(
-        establishments, [month], month_label(month), computed_at, today_month=current
+        establishments, [month], month_label(month), computed_at, today=timezone.localdate()
     )
 
 
