@@ -928,7 +928,7 @@ def trend_chart(
             pairs.append((("n", month), ("d", month)))
         if len(inside) == 1:
             shared = {("n", inside[0]): (code, "n"), ("d", inside[0]): (code, "d")}
-        elif inside:
+        elif inside and len(inside) == len(period):  # else the sum is not the period's count
             for part in ("n", "d"):
                 values[(part, "period")] = sum(values[(part, month)] for month in inside)
                 sums.append(((part, "period"), [(part, month) for month in inside]))
