@@ -373,6 +373,10 @@ CRISPY_TEMPLATE_PACK = "insertion_dsfr"
 
 # The socio-professional interview is due this many days after an arrival.
 INTERVIEW_DUE_DAYS = env_int("INTERVIEW_DUE_DAYS", 15)
+# Statistical secrecy: the smallest count shown to national steering (1 to this minus one is
+# hidden, and what would give it away). The months' secrecy stored for the night's figures
+# (statistics.MonthSecrecy) follows a change from the next refresh.
+STATISTICS_SMALLEST_SHOWN = env_int("STATISTICS_SMALLEST_SHOWN", 5, minimum=2)
 
 # Imports of the prison information system's extraction (insertion/imports/FORMAT.md).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)

@@ -157,6 +157,14 @@ def test_headline_figures_of_the_world(client, national_user, world):
     assert "un effectif de 1 à 4 n'est jamais affiché" in content
 
 
+def test_the_threshold_is_a_setting(client, national_user, world, settings):
+    settings.STATISTICS_SMALLEST_SHOWN = 10
+    content = page(client, national_user)
+    assert "un effectif de 1 à 9 n'est jamais affiché" in content
+    # Paris's 8 of 9 and 7 of 8, shown at the default threshold of 5, are under 10 now.
+    assert row(content, "Total DISP de Paris") == [SECRET] * 6
+
+
 def test_table_by_disp_then_establishment_with_secrecy(client, national_user, world):
     content = page(client, national_user)
     # Validated, due, rate; on time, due, rate.

@@ -230,8 +230,8 @@ def statistics_pages() -> list[Page]:
     """The national steering page of the indicators over the last 12 months and over one month
     (DESIGN.md §6: p95 ≤ 500 ms whatever the period), read from the nightly snapshot; the page
     of the manager of the most establishments (their exact figures against the national
-    median), same target; the national report PDF of the last 12 months (about 23 pages on the national data set, a line
-    per establishment in its long tables, drawn by WeasyPrint: 4 s)."""
+    median), same target; the national report PDF of the last 12 months (about 23 pages on the
+    national data set, a line per establishment in its long tables, drawn by WeasyPrint: 4 s)."""
     national = User.objects.filter(role=Role.NATIONAL, is_active=True).order_by("pk").first()
     if national is None:
         return []

@@ -5,7 +5,8 @@ Pure Python (standard library only) so that the rule reads, and is tested, apart
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
-# A count from 1 to 4 could point at a person; 5 and more, and 0, are shown.
+# A count from 1 to 4 could point at a person; 5 and more, and 0, are shown. The pages read the
+# setting STATISTICS_SMALLEST_SHOWN (this value by default) and pass it as `smallest`.
 SMALLEST_SHOWN = 5
 
 
@@ -14,6 +15,8 @@ def secret_cells(
     sums: Sequence[tuple[Hashable, Sequence[Hashable]]],
     at_most: Iterable[tuple[Hashable, Hashable]] = (),
     hidden: Iterable[Hashable] = (),
+    *,
+    smallest: int = SMALLEST_SHOWN,
 ) -> set[Hashable]:
     """The cells of a published table to hide: small counts, and every cell giving one away.
 
@@ -26,7 +29,8 @@ def secret_cells(
     not totals, each count in at most one pair.
 
     The rule:
-    1. Primary secrecy: every cell from 1 to 4 is hidden, totals included.
+    1. Primary secrecy: every cell from 1 to `smallest` − 1 (4 by default) is hidden, totals
+       included.
     2. Zero is shown: "nobody" points at nobody. So a hidden cell is never 0, and the reader is
        assumed to know it (a hidden cell is at least 1); the rule protects against that reader.
     3. The reader knows every shown value, every sum, the pairs, and that hidden cells are at
@@ -51,7 +55,7 @@ def secret_cells(
     parent = {part: total for total, line in parts.items() for part in line}
     low, high = _bounds(values, parts, at_most)
     order = {cell: index for index, cell in enumerate(values)}
-    hidden = {cell for cell, value in values.items() if 0 < value < SMALLEST_SHOWN}
+    hidden = {cell for cell, value in values.items() if 0 < value < smallest}
     hidden |= {cell for cell in hidden_elsewhere if values.get(cell, 0) > 0}
     while True:
         cell = _next_to_hide(values, parts, parent, low, high, order, hidden)

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from insertion.core.secrecy import secret_cells
@@ -113,7 +114,7 @@ def by_region_with_secrecy(table: CountsTable) -> list[tuple[object, CountsTable
     for row in table.rows:
         pk = row.establishment.pk
         pairs.append((("establishment", pk, "releases_soon"), ("establishment", pk, "held")))
-    hidden = secret_cells(values, sums, pairs)
+    hidden = secret_cells(values, sums, pairs, smallest=settings.STATISTICS_SMALLEST_SHOWN)
 
     def secret(*key):
         return frozenset(m for m in MEASURES if (*key, m) in hidden)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -38,5 +39,10 @@ def national_overview(request):
     )
     table = establishment_counts(establishments, today=timezone.localdate())
     regions = by_region_with_secrecy(table)
-    context = {"table": table, "regions": regions, **_windows()}
+    context = {
+        "table": table,
+        "regions": regions,
+        "threshold": settings.STATISTICS_SMALLEST_SHOWN,
+        **_windows(),
+    }
     return render(request, "dashboard/national.html", context)

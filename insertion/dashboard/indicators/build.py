@@ -33,7 +33,7 @@ from insertion.core.charts import (
     format_value,
     line_chart,
 )
-from insertion.core.secrecy import SMALLEST_SHOWN, secret_cells
+from insertion.core.secrecy import secret_cells
 from insertion.detainees.choices import ReleaseDateChangeReason, ReleaseKind
 from insertion.placements.choices import OfferKind, RequestStatus
 from insertion.statistics.definitions import Result
@@ -53,6 +53,7 @@ from .tables import (
     days_text,
     rate_text,
     shown,
+    smallest_shown,
 )
 
 # What the rate of each headline figure is (under the figure).
@@ -136,7 +137,7 @@ def hide(
     shared = shared or {}
     ledger = secrecy if isinstance(secrecy, Ledger) else None
     seeds = (ledger.seeds(shared) | ledger.carried(name, values)) if ledger else set()
-    hidden = secret_cells(values, list(sums), list(pairs), hidden=seeds)
+    hidden = secret_cells(values, list(sums), list(pairs), hidden=seeds, smallest=smallest_shown())
     noted(secrecy, shared, hidden)
     if ledger:
         ledger.record(name, hidden)
@@ -219,8 +220,8 @@ def headlines(results: dict, *, secrecy: Secrecy, totals: dict[str, Counts]) -> 
 
 
 def _quantiles_hidden(result: Result, *, secrecy: Secrecy) -> bool:
-    """A median over fewer than SMALLEST_SHOWN values could be one person's figure."""
-    return secrecy and 0 < sum(result.distribution.values()) < SMALLEST_SHOWN
+    """A median over fewer values than the smallest count shown could be one person's."""
+    return secrecy and 0 < sum(result.distribution.values()) < smallest_shown()
 
 
 def _split(result: Result, counts: Counts, first: str, second: str, *, secrecy: Secrecy):
@@ -238,7 +239,8 @@ def _split(result: Result, counts: Counts, first: str, second: str, *, secrecy: 
     name = f"partage:{code}:{first}"
     if isinstance(secrecy, Ledger):
         start |= secrecy.seeds(shared) | secrecy.carried(name, values)
-    hidden = noted(secrecy, shared, secret_cells(values, [("n", [first, second])], hidden=start))
+    hidden = secret_cells(values, [("n", [first, second])], hidden=start, smallest=smallest_shown())
+    hidden = noted(secrecy, shared, hidden)
     if isinstance(secrecy, Ledger):
         secrecy.record(name, hidden)
     return [shown(values[first], first, hidden), shown(values[second], second, hidden)]
@@ -750,9 +752,9 @@ def today_tables(results: dict, *, secrecy: Secrecy) -> list[StatTable]:
     if caseloads is not None:
         figures = caseloads.figures
         cpips = int(figures.get("cpip") or 0)
-        few = secrecy and 0 < cpips < SMALLEST_SHOWN  # a median of 3 CPIPs is one CPIP's
+        few = secrecy and 0 < cpips < smallest_shown()  # a median of 3 CPIPs is one CPIP's
         without = caseloads.parts.get("without_referent", 0)
-        without_shown = None if secrecy and 0 < without < SMALLEST_SHOWN else without
+        without_shown = None if secrecy and 0 < without < smallest_shown() else without
 
         def figure(name):
             value = figures.get(name)

@@ -18,12 +18,11 @@ from django.views.decorators.http import require_GET
 
 from insertion.accounts.policy import INDICATOR_READERS, role_required
 from insertion.audit.log import Action, record
-from insertion.core.secrecy import SMALLEST_SHOWN
 from insertion.core.spreadsheet import ODS_CONTENT_TYPE, ods_bytes, safe_cell
 
 from .pages import page_for
 from .period import PeriodForm
-from .tables import SECRET, Page, StatTable
+from .tables import SECRET, Page, StatTable, smallest_shown
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "ods": ODS_CONTENT_TYPE}
 NOT_YET = (
@@ -70,7 +69,7 @@ def preamble(page: Page, table: StatTable) -> list[str]:
     and the secrecy (or, for a manager's own establishments, that there is none)."""
     if page.secrecy:
         secrecy = (
-            f"« {SECRET} » : effectif de 1 à {SMALLEST_SHOWN - 1}, ou qui permettrait d'en "
+            f"« {SECRET} » : effectif de 1 à {smallest_shown() - 1}, ou qui permettrait d'en "
             "retrouver un par addition ou soustraction (y compris entre deux périodes), masqué au "
             "titre du secret statistique ; "
             "un taux dont un effectif est masqué l'est aussi."
@@ -78,7 +77,7 @@ def preamble(page: Page, table: StatTable) -> list[str]:
     else:
         secrecy = (
             "Chiffres exacts de vos établissements, sans secret statistique : un effectif de "
-            f"1 à {SMALLEST_SHOWN - 1} y figure tel quel."
+            f"1 à {smallest_shown() - 1} y figure tel quel."
         )
     return [
         table.caption,

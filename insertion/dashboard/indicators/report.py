@@ -39,14 +39,13 @@ from django.utils.formats import date_format
 
 from insertion.core.emails import email_message
 from insertion.core.pdf import PrintStyles, render_pdf, trim_block_ends
-from insertion.core.secrecy import SMALLEST_SHOWN
 from insertion.establishments.models import Establishment
 from insertion.statistics import figures
 from insertion.statistics.models import MonthlyReport, MonthlyReportDelivery, ReportSubscription
 
 from .pages import national_page
 from .period import month_label, shift
-from .tables import Page
+from .tables import Page, smallest_shown
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def report_context(page: Page) -> dict:
     as_of = date_format(computed_at, "j F Y") if computed_at else ""
     return {
         "page": page,
-        "threshold": SMALLEST_SHOWN,
+        "threshold": smallest_shown(),
         "long_tables": {
             table.slug
             for table in page.tables()
@@ -217,7 +216,7 @@ def monthly_report_email(
         "user": delivery.user,
         "month": month,
         "computed_at": timezone.localtime(report.computed_at),
-        "threshold": SMALLEST_SHOWN,
+        "threshold": smallest_shown(),
     }
     message = email_message(
         EMAIL, context, to=[delivery.user.email], headers={"Message-ID": delivery.message_id}

@@ -10,12 +10,21 @@ with either count (`rate_text`).
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from insertion.core.charts import Chart, format_number, format_value
 from insertion.core.secrecy import secret_cells
 from insertion.core.templatetags.statistics_tags import HIDDEN_MARK
 from insertion.statistics.definitions import Definition
 
 SECRET = HIDDEN_MARK  # every hidden count looks alike, in every output
+
+
+def smallest_shown() -> int:
+    """The smallest count national steering reads (setting STATISTICS_SMALLEST_SHOWN)."""
+    return settings.STATISTICS_SMALLEST_SHOWN
+
+
 NOT_COMPUTABLE = "non calculable"
 
 
@@ -59,7 +68,7 @@ def secret_pair(numerator: int, denominator: int) -> Counts:
     """A numerator among its denominator (numerator ≤ denominator, the reader knows it), with
     the primary and secondary secrecy of secret_cells."""
     values = {"numerator": numerator or 0, "denominator": denominator or 0}
-    hidden = secret_cells(values, [], [("numerator", "denominator")])
+    hidden = secret_cells(values, [], [("numerator", "denominator")], smallest=smallest_shown())
     return Counts(shown(numerator, "numerator", hidden), shown(denominator, "denominator", hidden))
 
 

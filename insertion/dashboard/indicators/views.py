@@ -8,11 +8,11 @@ from django.utils import timezone
 from insertion.accounts.models import Role
 from insertion.accounts.policy import INDICATOR_READERS, role_required
 from insertion.core.lists import page_or_fragment
-from insertion.core.secrecy import SMALLEST_SHOWN
 
 from .pages import MANAGER_TITLE, NATIONAL_TITLE, page_for
 from .period import PeriodForm
 from .report import is_subscribed
+from .tables import smallest_shown
 
 
 @role_required(INDICATOR_READERS)
@@ -29,7 +29,7 @@ def indicators(request):
         # One query, national steering only: the monthly report's form says where they stand.
         "subscribed": national and is_subscribed(request.user),
         "title": NATIONAL_TITLE if national else MANAGER_TITLE,
-        "threshold": SMALLEST_SHOWN,
+        "threshold": smallest_shown(),
         "show_exports": True,
     }
     return page_or_fragment(
