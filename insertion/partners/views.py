@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from insertion.accounts.policy import PARTNER_KEEPERS, role_required
@@ -217,7 +218,7 @@ def offer_create(request, pk: int):
     form = OfferForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
-        initial={"sector": company.sector},
+        initial={"sector": company.sector, "opens_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
         try:
