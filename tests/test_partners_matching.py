@@ -101,6 +101,25 @@ def test_an_employment_project_fits_a_job_and_a_target_naming_the_sector_adds_it
     ]
 
 
+def test_a_project_of_the_kind_for_another_trade_gives_one_point_not_three():
+    sales = shared_profile(projects=[(ProjectKind.EMPLOYMENT, "Vente en magasin")])
+    assert evaluate(offer(), person(), sales, TODAY) == (
+        1 + 1 + 2,
+        ["projet : emploi, Vente en magasin", "département 94", "sortie dans 4 mois"],
+    )
+    # Among several, the one naming the trade counts; a project without target fits any.
+    both = shared_profile(
+        projects=[
+            (ProjectKind.EMPLOYMENT, "Vente en magasin"),
+            (ProjectKind.EMPLOYMENT, "Cuisinier"),
+        ]
+    )
+    assert evaluate(offer(), person(), both, TODAY)[1][0] == "projet : emploi, Cuisinier"
+    assert evaluate(offer(), person(), both, TODAY)[0] == 3 + 2 + 1 + 2
+    open_to_any = shared_profile(projects=[(ProjectKind.EMPLOYMENT, "")])
+    assert evaluate(offer(), person(), open_to_any, TODAY)[0] == 3 + 1 + 2
+
+
 def test_a_project_of_another_kind_gives_no_project_point():
     profile = shared_profile(projects=[(ProjectKind.QUALIFYING_TRAINING, "boulangerie")])
     assert evaluate(offer(), person(), profile, TODAY) == (
@@ -268,7 +287,7 @@ def test_people_are_scored_from_their_latest_validated_interview(fresnes, office
     detainee = interviewed(fresnes)
     [match] = people_for_offer(job, user=officer_fresnes, today=timezone.localdate())
     assert match.person.pk == detainee.pk
-    assert match.score == 3 + 2 + 1 + 2
+    assert match.score == 1 + 2 + 1 + 2  # a bakery project for a kitchen job: 1, not 3
     today, release = timezone.localdate(), detainee.expected_release_date
     months = (release.year - today.year) * 12 + release.month - today.month
     assert match.reasons == [
@@ -303,7 +322,7 @@ def test_a_withheld_projects_section_gives_no_project_reason_and_no_point(
 def test_a_withheld_work_section_gives_no_experience_reason(fresnes, officer_fresnes, job):
     interviewed(fresnes, withheld=[Section.WORK], project="jardinage")
     [match] = people_for_offer(job, user=officer_fresnes, today=timezone.localdate())
-    assert match.score == 3 + 1 + 2
+    assert match.score == 1 + 1 + 2  # a gardening project for a kitchen job
     assert not any(r.startswith("expérience") for r in match.reasons)
 
 
@@ -385,7 +404,7 @@ def test_offers_for_a_person_are_the_open_offers_the_user_reaches_that_fit(
     today = timezone.localdate()
     [found] = offers_for_person(detainee, user=officer_fresnes, today=today)
     assert found.offer == job
-    assert found.score == 3 + 2 + 1 + 2
+    assert found.score == 1 + 2 + 1 + 2  # a bakery project for a kitchen job
     other = interviewed(lyon)
     assert offers_for_person(other, user=officer_fresnes, today=today) == []
 

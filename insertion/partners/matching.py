@@ -26,9 +26,11 @@ Hard filters (the person is left out)
 - for an offer at release, a release outside the window above.
 
 Score (points, each with its reason as a short French phrase)
-- +3 a project of the kind the offer is for (emploi, alternance, PMSMP → an employment project;
-  formation → a qualifying training project; concession → a prison work project):
-  « projet : emploi, boulangerie »;
+- a project of the kind the offer is for (emploi, alternance, PMSMP → an employment project;
+  formation → a qualifying training project; concession → a prison work project): +3 when its
+  target names the offer's trade (the words rule below) or says none, +1 for another trade
+  (« projet : emploi, vente en magasin » for a kitchen job: a wish to work, not this work);
+  the best such project counts: « projet : emploi, boulangerie »;
 - +2 the offer's sector: an experience in that sector (« expérience : hôtellerie, restauration »)
   or a word of the offer's sector or title found in a project's target, accents and case aside,
   two words of at least 6 letters sharing their first 6 counting as one (« cuisine »,
@@ -72,6 +74,7 @@ WITHOUT_CLOSING = relativedelta(months=12)
 SOON = relativedelta(months=6)
 
 POINTS_PROJECT = 3
+POINTS_PROJECT_OTHER_TRADE = 1
 POINTS_SECTOR = 2
 POINTS_DIPLOMA = 2
 POINTS_LICENCES = 1
@@ -229,8 +232,13 @@ def evaluate(
     wanted_kind = PROJECT_FOR_OFFER.get(offer.kind)
     fitting = [p for p in profile.projects or () if p[0] == wanted_kind]
     if fitting:
-        kind, target = fitting[0]
-        score += POINTS_PROJECT
+        # A project naming the offer's trade (or none) first, else the first one.
+        kind, target = next(
+            (p for p in fitting if not p[1].strip() or _same_trade(terms.words, p[1])),
+            fitting[0],
+        )
+        same = not target.strip() or _same_trade(terms.words, target)
+        score += POINTS_PROJECT if same else POINTS_PROJECT_OTHER_TRADE
         label = PROJECT_LABELS[kind]
         target = target.strip()
         reasons.append(f"projet : {label}, {target}" if target else f"projet : {label}")
