@@ -10,7 +10,10 @@ interview's own pages goes through this module:
 - `shared_barriers(detainee_ids=...)`: the barriers that may shape a release plan;
 - `shared_orientations(detainee_ids=...)`: the orientations that may land in it;
 - `shared_profiles(detainee_ids=...)`: licences, French, diplomas, experiences' sectors and
-  projects, as matching with partner offers reads them (insertion/partners/matching.py).
+  projects, as matching with partner offers reads them (insertion/partners/matching.py);
+- `shared_employer_profile(detainee_id=...)`: diplomas, licences, know-how and projects, as the
+  profile sent to a partner company shows them (insertion/partners/profile.py), which filters
+  them further by what the person agreed to share.
 
 Two readers see everything, on purpose: the interviewer's own pages (the interview itself) and the
 subject-access export, made for the person. Anonymous statistics may count withheld answers.
@@ -18,12 +21,20 @@ subject-access export, made for the person. Anonymous statistics may count withh
 
 from dataclasses import dataclass
 
-from entretiens.choices import InterviewStatus, Section
+from entretiens.choices import (
+    DiplomaLevel,
+    DrivingLicence,
+    InterviewStatus,
+    ProfessionalLicence,
+    ProjectKind,
+    Section,
+)
 from entretiens.models import (
     BarrierAssessment,
     Diploma,
     Experience,
     Interview,
+    KnowHow,
     Orientation,
     Project,
 )
@@ -212,3 +223,93 @@ def shared_profiles(*, detainee_ids) -> dict[int, SharedProfile]:
         if projects is not None:
             projects.append((kind, target))
     return result
+
+
+# « Permis suspendu » says something of the person's record, not a licence held: it never goes
+# to an employer.
+EMPLOYER_DRIVING_LICENCES = {
+    value: label for value, label in DrivingLicence.choices if value != DrivingLicence.SUSPENDED
+}
+
+
+@dataclass
+class EmployerAnswers:
+    """What of the latest validated interview may go into a profile for an employer, as French
+    texts: None for an answer of a withheld section (it is not even read), a list otherwise
+    (empty when nothing was said). Nothing else of the interview is read: not the experiences'
+    details, the barriers, the French, the conclusion nor the points of attention."""
+
+    diplomas: list[tuple[str, str]] | None = None  # (title, level label)
+    licences: list[str] | None = None
+    know_how: list[str] | None = None
+    projects: list[tuple[str, str]] | None = None  # (kind label, target)
+
+
+def shared_employer_profile(*, detainee_id: int) -> EmployerAnswers:
+    """The person's latest validated interview (version ≥ 1, not declared not done) as
+    `EmployerAnswers`; every answer None without such an interview. Four queries at most.
+
+    Diplomas and licences are asked in « Parcours scolaire et formation », know-how in
+    « Compétences mobilisables », projects in « Projets envisageables ». The other licences,
+    typed by the interviewer (« Autres permis ou habilitations »), go as typed."""
+    interview = (
+        Interview.objects.filter(detainee_id=detainee_id, version__gte=1)
+        .exclude(status=InterviewStatus.NOT_DONE)
+        .order_by("-validated_at", "-pk")
+        .values(
+            "pk",
+            "withheld_sections",
+            "driving_licences",
+            "professional_licences",
+            "other_licences",
+        )
+        .first()
+    )
+    answers = EmployerAnswers()
+    if interview is None:
+        return answers
+    withheld = interview["withheld_sections"]
+    pk = interview["pk"]
+    if is_shared(withheld, Section.EDUCATION):
+        levels = dict(DiplomaLevel.choices)
+        answers.diplomas = [
+            (title.strip(), levels.get(level, "") if level != DiplomaLevel.UNKNOWN else "")
+            for title, level in Diploma.objects.filter(interview_id=pk)
+            .order_by("pk")
+            .values_list("title", "level")
+            if title.strip() or (level and level != DiplomaLevel.UNKNOWN)
+        ]
+        professional = dict(ProfessionalLicence.choices)
+        answers.licences = [
+            *(
+                EMPLOYER_DRIVING_LICENCES[code]
+                for code in interview["driving_licences"] or ()
+                if code in EMPLOYER_DRIVING_LICENCES
+            ),
+            *(
+                professional[code]
+                for code in interview["professional_licences"] or ()
+                if code in professional
+            ),
+        ]
+        other = (interview["other_licences"] or "").strip()
+        if other:
+            answers.licences.append(other)
+    if is_shared(withheld, Section.SKILLS):
+        answers.know_how = [
+            label.strip()
+            for label in KnowHow.objects.filter(interview_id=pk)
+            .order_by("pk")
+            .values_list("label", flat=True)
+            if label.strip()
+        ]
+    if is_shared(withheld, Section.PROJECTS):
+        kinds = dict(ProjectKind.choices)
+        answers.projects = [
+            (kinds.get(kind, ""), target.strip())
+            for kind, target in Project.objects.filter(interview_id=pk)
+            .order_by("pk")
+            .values_list("kind", "target")
+            if kind or target.strip()
+        ]
+    return answers

@@ -226,6 +226,12 @@ CELERY_BEAT_SCHEDULE = {
     "syntheses-sweep": {"task": "entretiens.tasks.sweep_syntheses", "schedule": 60.0},
     # Warns the interviewer and the managers of the syntheses due within 24 hours or overdue.
     "syntheses-deadline-watch": {"task": "entretiens.tasks.watch_deadlines", "schedule": 3600.0},
+    # Re-enqueues the profiles owed to partner companies and not sent, as for the syntheses
+    # (insertion/partners/transmissions.py); cancels those whose agreement was withdrawn.
+    "partner-transmissions-sweep": {
+        "task": "insertion.partners.tasks.sweep_transmissions",
+        "schedule": 60.0,
+    },
     # Deletes the access-log rows older than ACCESS_LOG_RETENTION_DAYS.
     "access-log-purge": {"task": "insertion.audit.tasks.purge_access_log", "schedule": 24 * 3600.0},
     # Anonymises the people released more than RETENTION_YEARS_AFTER_RELEASE years ago.

@@ -31,8 +31,19 @@ from insertion.establishments.models import (
     ProbationService,
     Region,
 )
-from insertion.partners.choices import EngagementKind, OfferKind, OfferSetting
-from insertion.partners.models import Company, CompanyContact, Offer
+from insertion.partners.choices import (
+    DEFAULT_SHARED_ITEMS,
+    EngagementKind,
+    OfferKind,
+    OfferSetting,
+)
+from insertion.partners.models import (
+    Agreement,
+    Company,
+    CompanyContact,
+    Offer,
+    ProfileTransmission,
+)
 from insertion.partners.siret import luhn_ok
 
 PASSWORD = "mot-de-passe-de-test-2026"
@@ -254,3 +265,44 @@ class OfferFactory(factory.django.DjangoModelFactory):
     city = "Créteil"
     places = 2
     opens_on = datetime.date(2026, 1, 1)
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A person's active agreement for any offer of a company of their establishment, sharing
+    the default items (everything but the establishment's name)."""
+
+    class Meta:
+        model = Agreement
+
+    detainee = factory.SubFactory(DetaineeFactory)
+    company = factory.LazyAttribute(
+        lambda o: CompanyFactory(establishments=[o.detainee.establishment])
+    )
+    offer = None
+    shares = factory.LazyFunction(lambda: list(DEFAULT_SHARED_ITEMS))
+    agreed_on = factory.LazyFunction(timezone.localdate)
+
+    class Params:
+        # Dated a second later: the row's own recording time is taken when it is saved.
+        withdrawn = factory.Trait(
+            withdrawn_at=factory.LazyFunction(
+                lambda: timezone.now() + datetime.timedelta(seconds=1)
+            )
+        )
+
+
+class ProfileTransmissionFactory(factory.django.DjangoModelFactory):
+    """A profile owed (« à envoyer ») to a contact of the agreement's company, for an offer of
+    that company."""
+
+    class Meta:
+        model = ProfileTransmission
+
+    agreement = factory.SubFactory(AgreementFactory)
+    offer = factory.LazyAttribute(
+        lambda o: o.agreement.offer or OfferFactory(company=o.agreement.company)
+    )
+    contact = factory.LazyAttribute(lambda o: CompanyContactFactory(company=o.agreement.company))
+    contact_name = factory.SelfAttribute("contact.name")
+    email = factory.SelfAttribute("contact.email")
+    shared_items = factory.LazyAttribute(lambda o: list(o.agreement.shares))

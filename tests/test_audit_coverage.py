@@ -51,6 +51,8 @@ PERSON_OF_TARGET = {
     "draft": "draft_person",
     "placement_request": "person",
     "person_request": "person",
+    "partner_send": "person",
+    "partner_agreement": "person",
 }
 # Names found nowhere else on a page, whatever the case.
 NAMES = {"person": "Kerouédan", "draft_person": "Tréguier"}

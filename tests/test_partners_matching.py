@@ -482,8 +482,8 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_people(
 
 
 # Session, user, OTP device, the user's establishments, the offer, the people, their
-# interviews, diplomas, experiences, projects.
-QUERIES = 10
+# interviews, diplomas, experiences, projects, the agreements of the page's people.
+QUERIES = 11
 
 
 # --- The bench's page ---

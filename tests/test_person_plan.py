@@ -716,8 +716,11 @@ def _history(person, cpip, n: int) -> None:
 # readiness annotations and the plan; interview, stays, DLP changes, arrangements; milestones,
 # their notes, their history; contacts, unread alerts; interview versions and syntheses for the
 # frise; the access log's line and the management's recent reads; the person's requests to the
-# services (their history is one more query when there is one: tests/test_person_requests.py).
-PERSON_PAGE_QUERIES = 19
+# services (their history is one more query when there is one: tests/test_person_requests.py);
+# the partner companies' section: the person's agreements, the person and their interviews for
+# the offers that fit (three more with a validated interview: tests/test_partners_agreements.py),
+# the offers, the profiles sent.
+PERSON_PAGE_QUERIES = 24
 # Session, user, device, establishments; the milestone, the person (both scoped); the service
 # (savepoint, lock, update, history row, release); the person annotated again, the plan's
 # milestones, notes, history; the access log's line of the write.

@@ -58,7 +58,7 @@ from insertion.establishments.models import (
     SynthesisRecipient,
 )
 from insertion.imports.models import ImportRun
-from insertion.partners.models import Company
+from insertion.partners.models import Agreement, Company, ProfileTransmission
 from insertion.partners.models import Offer as PartnerOffer
 from insertion.placements.choices import (
     ORIENTATION_TO_OFFER_KIND,
@@ -104,11 +104,13 @@ def demo_world(debug):
 def wipe():
     AccessLog.objects.purge_older_than(days=0, now=timezone.now() + datetime.timedelta(days=1))
     # The demo's past import first: its run holds its establishment (PROTECT); so do the
-    # requests and the offers, the partner companies' too.
+    # requests and the offers, the partner companies' too (and the agreements theirs).
     for model in (
         ImportRun,
         PlacementRequest,
         Offer,
+        ProfileTransmission,
+        Agreement,
         PartnerOffer,
         Company,
         Detainee,

@@ -36,6 +36,7 @@ from insertion.placements.services import request_create
 from insertion.release.models import ReleaseAlert
 from insertion.release.services import referent_assign
 from tests.factories import (
+    AgreementFactory,
     CompanyContactFactory,
     CompanyFactory,
     DetaineeFactory,
@@ -160,6 +161,14 @@ MATRIX = {
     "partners:offer_deactivate": Route(PARTNER_KEEPERS, target="partner_offer"),
     "partners:offer_reactivate": Route(PARTNER_KEEPERS, target="partner_offer"),
     "partners:offer_matches": Route(PARTNER_KEEPERS, target="partner_offer"),
+    "partners:offer_transmissions": Route(PARTNER_KEEPERS, target="partner_offer"),
+    "partners:profile_send": Route(PARTNER_KEEPERS, target="partner_send"),
+    "partners:profile_preview": Route(PARTNER_KEEPERS, target="partner_send"),
+    # The person's agreement: their CPIP or a manager of their establishment (issue 16).
+    "partners:agreement_create": Route(frozenset({"cpip", "manager"}), target="person"),
+    "partners:agreement_withdraw": Route(
+        frozenset({"cpip", "manager"}), target="partner_agreement"
+    ),
 }
 
 # How each kind of object goes into its URL.
@@ -186,6 +195,8 @@ KWARGS = {
         "contact_pk": w["partner_contact"].pk,
     },
     "partner_offer": lambda w: {"pk": w["partner_offer"].pk},
+    "partner_send": lambda w: {"pk": w["partner_offer"].pk, "detainee_pk": w["person"].pk},
+    "partner_agreement": lambda w: {"pk": w["person"].pk, "agreement_pk": w["agreement"].pk},
     "export": lambda w: {"slug": "etablissements-entretiens", "file_format": "csv"},
 }
 # Targets that name no object of Fresnes: a user of another prison reaches their own (a waiting
@@ -273,6 +284,8 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
     partner_company = CompanyFactory(name="Entreprise fictive de Fresnes", establishments=[fresnes])
     partner_contact = CompanyContactFactory(company=partner_company)
     partner_offer = OfferFactory(company=partner_company)
+    # The person's agreement that their profile goes to that company.
+    agreement = AgreementFactory(detainee=person, company=partner_company)
     return {
         "fresnes": fresnes,
         "lyon": lyon,
@@ -291,6 +304,7 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         "partner_company": partner_company,
         "partner_contact": partner_contact,
         "partner_offer": partner_offer,
+        "agreement": agreement,
     }
 
 

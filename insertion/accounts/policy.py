@@ -37,6 +37,11 @@ PLACEMENT_KEEPERS = frozenset({Role.PRISON_TEAM, Role.MANAGER})
 # Partner companies and their offers (issue 16): the partnerships officers of a DISP or a SPIP,
 # scoped to their establishments (administrators reach them in the back-office).
 PARTNER_KEEPERS = frozenset({Role.PARTNERSHIPS})
+# The person's agreement that their profile goes to a partner company is recorded, and withdrawn,
+# by the CPIP and the managers of the person's establishment; the partnerships officers send the
+# profile once it is given.
+AGREEMENT_KEEPERS = frozenset({Role.CPIP, Role.MANAGER})
+PROFILE_SENDERS = PARTNER_KEEPERS
 REQUEST_MAKERS = frozenset({Role.CPIP, Role.PRISON_TEAM, Role.MANAGER})
 
 _LANDING_URL_NAMES = {

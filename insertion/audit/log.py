@@ -63,6 +63,11 @@ class Action:
     STATISTICS_EXPORT = "statistiques.export"
     STATISTICS_REPORT = "statistiques.rapport"
     STATISTICS_SUBSCRIPTION = "statistiques.abonnement"
+    AGREEMENT_READ = "accord.consultation"
+    AGREEMENT_RECORD = "accord.enregistrement"
+    AGREEMENT_WITHDRAW = "accord.retrait"
+    PROFILE_PREVIEW = "profil.apercu"
+    PROFILE_SEND = "profil.envoi"
     REFUSED = "tentative.refusee"
 
 

@@ -1,6 +1,9 @@
 """Partner companies of the demo (issue 16): four fictional companies tied to Fresnes and Melun,
 the establishments of partenariats@, each with a contact at a `.test` address, and six offers
-(jobs, an immersion, a training, a concession inside Fresnes).
+(jobs, an immersion, a training, a concession inside Fresnes). One person of Fresnes followed by
+cpip@, with a validated interview, has agreed that their profile goes to the kitchens' company
+(any of its offers; the establishment's name not shared), so that « Envoyer le profil » can be
+tried from the offer's people.
 
 The names are made up and the SIRET numbers too: a stem starting with 99, completed by its Luhn
 key (`siret.luhn_ok`), never a real company's number.
@@ -9,10 +12,12 @@ key (`siret.luhn_ok`), never a real company's number.
 import datetime
 from collections import Counter
 
+from entretiens.choices import InterviewStatus
+from entretiens.models import Interview
 from insertion.demo import accounts as demo_accounts
 from insertion.establishments.models import Establishment
 from insertion.partners.choices import EngagementKind, OfferKind, OfferSetting
-from insertion.partners.models import Company, CompanyContact, Offer
+from insertion.partners.models import Agreement, Company, CompanyContact, Offer
 from insertion.partners.siret import luhn_ok
 
 
@@ -155,8 +160,39 @@ def seed_partners(*, today: datetime.date) -> Counter:
     for offer in offers:
         offer.full_clean()
     Offer.objects.bulk_create(offers)
-    return Counter(
+    counts = Counter(
         partner_companies=len(companies),
         partner_contacts=len(companies),
         partner_offers=len(offers),
     )
+    if _seed_agreement(kitchens, fresnes, today=today):
+        counts["partner_agreements"] = 1
+    return counts
+
+
+def _seed_agreement(company: Company, fresnes: Establishment, *, today: datetime.date) -> bool:
+    """The agreement of the first person of Fresnes followed by cpip@ with a validated interview
+    and a release within the year; none when there is no such person."""
+    interview = (
+        Interview.objects.filter(
+            detainee__establishment=fresnes,
+            detainee__release_date__isnull=True,
+            detainee__referent__email=demo_accounts.DEMO_ACCOUNTS[0].email,
+            detainee__expected_release_date__gt=today,
+            detainee__expected_release_date__lte=today + datetime.timedelta(days=365),
+            version__gte=1,
+        )
+        .exclude(status=InterviewStatus.NOT_DONE)
+        .select_related("detainee__referent")
+        .order_by("detainee_id")
+        .first()
+    )
+    if interview is None:
+        return False
+    Agreement.objects.create(
+        detainee=interview.detainee,
+        company=company,
+        agreed_on=today - datetime.timedelta(days=3),
+        recorded_by=interview.detainee.referent,
+    )
+    return True

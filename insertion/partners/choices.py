@@ -30,3 +30,27 @@ class FrenchRequirement(models.TextChoices):
     ORAL = "oral", "Comprendre et parler le français"
     READING = "lecture", "Lire le français"
     READING_WRITING = "ecrit", "Lire et écrire le français"
+
+
+class SharedItem(models.TextChoices):
+    """What of a person's profile an agreement lets go to a company (the profile PDF,
+    insertion/partners/profile.py). The first name always goes: a profile names its person."""
+
+    SKILLS = "savoir_faire", "Savoir-faire"
+    DIPLOMAS = "diplomes", "Diplômes et certifications"
+    LICENCES = "permis", "Permis et habilitations"
+    PROJECTS = "projets", "Projets professionnels"
+    AVAILABILITY = "disponibilite", "Période de disponibilité (en mois, jamais la date exacte)"
+    ESTABLISHMENT = "etablissement", "Nom de l'établissement"
+
+
+# Shared unless the person declines: everything but the establishment's name.
+DEFAULT_SHARED_ITEMS = [item for item in SharedItem.values if item != SharedItem.ESTABLISHMENT]
+
+
+class TransmissionStatus(models.TextChoices):
+    PENDING = "a_envoyer", "À envoyer"
+    SENDING = "envoi", "Envoi en cours"
+    SENT = "envoye", "Envoyé"
+    FAILED = "echec", "Échec"
+    CANCELLED = "annule", "Annulé (accord retiré)"

@@ -11,13 +11,21 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from entretiens.choices import DiplomaLevel, DrivingLicence, ProfessionalLicence, Sector
 from insertion.core.forms import FilterForm, SearchField, service_error_field
 from insertion.establishments.models import Establishment
-from insertion.partners.choices import EngagementKind, FrenchRequirement, OfferKind, OfferSetting
-from insertion.partners.models import LONG_TEXT, SHORT_TEXT, Company, Offer
+from insertion.partners.choices import (
+    DEFAULT_SHARED_ITEMS,
+    EngagementKind,
+    FrenchRequirement,
+    OfferKind,
+    OfferSetting,
+    SharedItem,
+)
+from insertion.partners.models import LONG_TEXT, SHORT_TEXT, Company, CompanyContact, Offer
 from insertion.partners.siret import normalise_siret, siret_error
 
 DATE_INVALID = "Saisissez une date valide, par exemple 12/03/2026."
@@ -396,3 +404,103 @@ class OfferForm(ServiceErrorForm):
     def values(self) -> dict:
         """The services' keyword arguments (`offer_create`, `offer_update`)."""
         return {name: self.cleaned_data[name] for name in OFFER_FIELDS}
+
+
+# --- The person's agreement (agreement_views.py) ---------------------------------------------
+
+ANY_OFFER = "entreprise"
+
+
+class AgreementForm(ServiceErrorForm):
+    """The person's agreement: for which company and offer (one choice: « any offer of the
+    company » or one of its open offers), what may be shared, and when the person agreed."""
+
+    scope = forms.ChoiceField(
+        label="Entreprise et offre",
+        help_text="L'accord vaut pour une offre, ou pour toute offre de l'entreprise.",
+        error_messages={
+            "required": (
+                "Choisissez l'entreprise (et l'offre) pour laquelle la personne donne son accord."
+            ),
+            "invalid_choice": "Choisissez parmi les entreprises partenaires de l'établissement.",
+        },
+    )
+    shares = forms.MultipleChoiceField(
+        label="Ce que la personne accepte de partager",
+        help_text="Le prénom figure toujours sur le profil ; jamais le nom, le numéro d'écrou, "
+        "la date de libération, l'infraction, la peine, la santé ni les freins.",
+        choices=SharedItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choisissez au moins un élément que la personne accepte de partager.",
+            "invalid_choice": "Ce choix n'existe pas.",
+        },
+    )
+    agreed_on = forms.DateField(
+        label="Date de l'accord de la personne",
+        widget=_date_input(),
+        error_messages={"required": "Indiquez la date de l'accord.", "invalid": DATE_INVALID},
+    )
+    informed = forms.BooleanField(
+        label="La personne a été informée de ce qui sera transmis, et qu'elle peut retirer son "
+        "accord à tout moment",
+        error_messages={"required": "Cochez la case : la personne doit avoir été informée."},
+    )
+
+    def __init__(self, *args, companies, offer: Offer | None = None, **kwargs):
+        """`companies`: the active companies of the person's establishment the user reaches,
+        with their open offers prefetched as `open_offers`."""
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("shares", list(DEFAULT_SHARED_ITEMS))
+        initial.setdefault("agreed_on", timezone.localdate())
+        if offer is not None:
+            initial.setdefault("scope", f"offre-{offer.pk}")
+        super().__init__(*args, **kwargs)
+        choices, self.targets = [("", "Choisir une entreprise ou une offre")], {}
+        for company in companies:
+            group = [(f"{ANY_OFFER}-{company.pk}", f"Toute offre de {company.name}")]
+            self.targets[group[0][0]] = (company, None)
+            for open_offer in company.open_offers:
+                key = f"offre-{open_offer.pk}"
+                group.append((key, f"{open_offer.title} ({open_offer.get_kind_display()})"))
+                self.targets[key] = (company, open_offer)
+            choices.append((company.name, group))
+        self.fields["scope"].choices = choices
+
+    def values(self) -> dict:
+        company, offer = self.targets[self.cleaned_data["scope"]]
+        return {
+            "company": company,
+            "offer": offer,
+            "shares": self.cleaned_data["shares"],
+            "agreed_on": self.cleaned_data["agreed_on"],
+        }
+
+
+class AgreementWithdrawForm(ServiceErrorForm):
+    note = _text(
+        "Motif du retrait (facultatif)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Par exemple : la personne ne souhaite plus que son profil soit transmis.",
+    )
+
+
+# --- Sending a profile (transmission_views.py) -------------------------------------------------
+
+
+class TransmissionForm(ServiceErrorForm):
+    contact = forms.ModelChoiceField(
+        label="Destinataire",
+        queryset=CompanyContact.objects.none(),
+        empty_label="Choisir un contact de l'entreprise",
+        error_messages={
+            "required": "Choisissez le contact de l'entreprise à qui envoyer le profil.",
+            "invalid_choice": "Choisissez parmi les contacts de l'entreprise.",
+        },
+    )
+
+    def __init__(self, *args, company: Company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = company.contacts.order_by("name", "pk")
+        self.fields["contact"].label_from_instance = lambda c: f"{c.name} — {c.email}"

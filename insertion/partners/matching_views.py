@@ -5,6 +5,9 @@ to none of the user's establishments answers 404. The page shows only what match
 name and initial, establishment, release month, score and reasons; never the offence, the
 n° d'écrou, the barriers nor the exact release date. Like the other lists of people, it writes no
 line in the access log (tests/test_audit_coverage.py, PEOPLE_LISTS).
+
+Each person of the page whose active agreement covers the offer gets « Envoyer le profil »
+(transmission_views.py); the others « Accord de la personne requis ». One query for the page.
 """
 
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_GET
 from insertion.accounts.policy import PARTNER_KEEPERS, role_required
 from insertion.core.lists import page_of
 from insertion.partners.matching import people_for_offer
-from insertion.partners.models import Offer
+from insertion.partners.models import Agreement, Offer
 
 PER_PAGE = 25
 
@@ -27,8 +30,16 @@ def offer_matches(request, pk: int):
     )
     today = timezone.localdate()
     matches = people_for_offer(offer, user=request.user, today=today)
-    return render(
-        request,
-        "partners/offer_matches.html",
-        {"offer": offer, "page_obj": page_of(request, matches, per_page=PER_PAGE)},
+    page_obj = page_of(request, matches, per_page=PER_PAGE)
+    on_page = [match.person.pk for match in page_obj.object_list]
+    agreed = set(
+        Agreement.objects.visible_to(request.user)
+        .active()
+        .covering(offer)
+        .filter(detainee_id__in=on_page)
+        .values_list("detainee_id", flat=True)
+        .order_by()
     )
+    for match in page_obj.object_list:
+        match.agreed = match.person.pk in agreed
+    return render(request, "partners/offer_matches.html", {"offer": offer, "page_obj": page_obj})

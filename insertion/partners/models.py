@@ -5,19 +5,27 @@ offer, inside the prison or at release.
 A company is tied to the establishments it works with: the partnerships officers of those
 establishments manage it and its offers (`visible_to`), as administrators do. The offers'
 requirements are fields, so that matching reads them (matching.py).
+
+Nothing about a person leaves for a company without their agreement (`Agreement`, recorded by
+their CPIP or a manager of their establishment: agreements.py), and every profile sent is a row
+of `ProfileTransmission`, the outbox of the emails and their log (transmissions.py).
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from entretiens.choices import DiplomaLevel, DrivingLicence, ProfessionalLicence, Sector
+from insertion.core.scoping import scoped_to_establishments
 from insertion.partners.choices import (
+    DEFAULT_SHARED_ITEMS,
     EngagementKind,
     FrenchRequirement,
     OfferKind,
     OfferSetting,
+    SharedItem,
+    TransmissionStatus,
 )
 from insertion.partners.siret import normalise_siret, siret_error
 
@@ -225,3 +233,192 @@ class Offer(models.Model):
             errors["driving_licences"] = "Permis ou habilitation inconnus."
         if errors:
             raise ValidationError(errors)
+
+
+class AgreementQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AgreementQuerySet":
+        """The agreements of the people of the user's establishments."""
+        return scoped_to_establishments(self, user, "detainee__establishment")
+
+    def active(self) -> "AgreementQuerySet":
+        return self.filter(withdrawn_at__isnull=True)
+
+    def covering(self, offer: "Offer") -> "AgreementQuerySet":
+        """The agreements that let a profile go for `offer`: for that offer, or for any offer of
+        its company."""
+        return self.filter(Q(offer__isnull=True) | Q(offer=offer), company_id=offer.company_id)
+
+
+def default_shares() -> list[str]:
+    return list(DEFAULT_SHARED_ITEMS)
+
+
+def validate_shared_items(value) -> None:
+    if not isinstance(value, list) or set(value) - set(SharedItem.values):
+        raise ValidationError("Élément partagé inconnu.", code="shares")
+
+
+class Agreement(models.Model):
+    """The person's agreement that their profile goes to a company: for one offer, or for any
+    offer of the company (`offer` empty), with what may be shared. Withdrawn at any time: it
+    then lets nothing more go, and the profiles still waiting to be sent are cancelled."""
+
+    detainee = models.ForeignKey(
+        "detainees.Detainee",
+        on_delete=models.CASCADE,
+        related_name="partner_agreements",
+        verbose_name="personne",
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="agreements", verbose_name="entreprise"
+    )
+    offer = models.ForeignKey(
+        Offer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name="offre",
+        help_text="Vide : toute offre de l'entreprise.",
+    )
+    shares = models.JSONField(
+        "éléments partagés",
+        default=default_shares,
+        validators=[validate_shared_items],
+        help_text="Codes de SharedItem.",
+    )
+    agreed_on = models.DateField("accord donné le")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="enregistré par",
+    )
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="retrait enregistré par",
+    )
+    withdrawal_note = models.CharField("motif du retrait", max_length=SHORT_TEXT, blank=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "accord de la personne"
+        verbose_name_plural = "accords des personnes"
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("recorded_at")),
+                name="partner_agreement_withdrawn_after_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Accord n° {self.pk} — {self.company}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    def shares_item(self, item: str) -> bool:
+        return item in (self.shares or ())
+
+    @property
+    def shared_labels(self) -> list[str]:
+        return [label for value, label in SharedItem.choices if value in (self.shares or ())]
+
+    @property
+    def scope_label(self) -> str:
+        """« Toute offre de Cuisines du Val », « Offre « Commis de cuisine » »."""
+        if self.offer_id:
+            return f"offre « {self.offer.title} »"
+        return "toute offre de l'entreprise"
+
+
+class ProfileTransmissionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProfileTransmissionQuerySet":
+        """The transmissions of the people of the user's establishments."""
+        return scoped_to_establishments(self, user, "agreement__detainee__establishment")
+
+
+class ProfileTransmission(models.Model):
+    """One profile sent to one company contact for one offer: the outbox row of its email
+    (status, attempts, claim: transmissions.py) and the log of what left (who sent it, to whom,
+    what was shared, when, the PDF's SHA-256). The contact's name and address are copied: the
+    log stays whole if the contact is removed."""
+
+    # Deleted with the person's data (their agreement goes with them): the log is about them.
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="transmissions",
+        verbose_name="accord",
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="transmissions", verbose_name="offre"
+    )
+    contact = models.ForeignKey(
+        CompanyContact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transmissions",
+        verbose_name="contact",
+    )
+    contact_name = models.CharField("destinataire", max_length=SHORT_TEXT)
+    email = models.EmailField("adresse du destinataire")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="envoyé par",
+    )
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    status = models.CharField(
+        "état",
+        max_length=20,
+        choices=TransmissionStatus.choices,
+        default=TransmissionStatus.PENDING,
+    )
+    shared_items = models.JSONField("éléments partagés", default=list)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    next_attempt_at = models.DateTimeField("prochaine tentative", null=True, blank=True)
+    claimed_at = models.DateTimeField("pris en charge le", null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, blank=True)
+    last_error = models.TextField("dernière erreur", blank=True)
+
+    objects = ProfileTransmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "envoi de profil"
+        verbose_name_plural = "envois de profils"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="partner_transmission_owed",
+                condition=Q(status__in=["a_envoyer", "envoi"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Envoi de profil n° {self.pk} à {self.email}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries: a receiving server can recognise a message sent twice."""
+        return f"<profil-{self.agreement_id}-envoi-{self.pk}@insertion.invalid>"
+
+    @property
+    def shared_labels(self) -> list[str]:
+        return [label for value, label in SharedItem.choices if value in (self.shared_items or ())]

@@ -1,9 +1,10 @@
 """The partnerships officers' pages, under /partenaires/: companies and offers (views.py),
-the people an offer fits (matching_views.py)."""
+the people an offer fits (matching_views.py), the profiles sent (transmission_views.py); and the
+person's agreement, recorded by their CPIP or a manager (agreement_views.py)."""
 
 from django.urls import path
 
-from insertion.partners import matching_views, views
+from insertion.partners import agreement_views, matching_views, transmission_views, views
 
 app_name = "partners"
 urlpatterns = [
@@ -25,4 +26,29 @@ urlpatterns = [
     path("offres/<int:pk>/desactiver/", views.offer_deactivate, name="offer_deactivate"),
     path("offres/<int:pk>/reactiver/", views.offer_reactivate, name="offer_reactivate"),
     path("offres/<int:pk>/personnes/", matching_views.offer_matches, name="offer_matches"),
+    path(
+        "offres/<int:pk>/personnes/<int:detainee_pk>/envoi/",
+        transmission_views.profile_send,
+        name="profile_send",
+    ),
+    path(
+        "offres/<int:pk>/personnes/<int:detainee_pk>/profil.pdf",
+        transmission_views.profile_preview_pdf,
+        name="profile_preview",
+    ),
+    path(
+        "offres/<int:pk>/envois/",
+        transmission_views.offer_transmissions,
+        name="offer_transmissions",
+    ),
+    path(
+        "personnes/<int:pk>/accords/nouveau/",
+        agreement_views.agreement_create,
+        name="agreement_create",
+    ),
+    path(
+        "personnes/<int:pk>/accords/<int:agreement_pk>/retirer/",
+        agreement_views.agreement_withdraw,
+        name="agreement_withdraw",
+    ),
 ]

@@ -1,6 +1,7 @@
 """The person page: identity, stays, release dates and arrangements, the interview's state and,
-for the plan readers, the release preparation (insertion/person/page.py) and the requests to the
-services of the establishment (insertion/person/activity_requests.py)."""
+for the plan readers, the release preparation (insertion/person/page.py), the requests to the
+services of the establishment (insertion/person/activity_requests.py) and the partner companies:
+offers that fit, agreements, profiles sent (insertion/person/partners.py)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from insertion.audit.models import AccessLog
 from insertion.detainees.models import Detainee
 from insertion.person.activity_requests import requests_context
 from insertion.person.page import plan_context
+from insertion.person.partners import partners_context
 from insertion.release.readiness import with_readiness
 
 MANAGER_READS_SHOWN = 10
@@ -67,6 +69,7 @@ def detainee_detail(request, pk: int):
             )
         )
         context.update(requests_context(user=user, detainee=detainee, today=today))
+        context.update(partners_context(user=user, detainee=detainee, today=today))
     record(request=request, action=Action.PERSON_READ, obj=detainee, person=detainee)
     if reads_plan:
         # Transparency: who of the management opened this person's data lately.

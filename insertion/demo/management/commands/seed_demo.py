@@ -42,6 +42,7 @@ LABELS = {
     "partner_companies": "entreprises partenaires (fictives)",
     "partner_contacts": "contacts des entreprises partenaires",
     "partner_offers": "offres des entreprises partenaires",
+    "partner_agreements": "accords de personnes pour l'envoi de leur profil",
 }
 
 
