@@ -15,6 +15,7 @@ from tests.e2e.conftest import OUTPUT, login
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 OFFICER = "partenariats@demo.insertion.fr"
+CPIP = "cpip@demo.insertion.fr"
 COMPANY = "Les Cuisines de l'Orge (fictive)"
 TITLE = "Aide-cuisinier en restauration collective (essai)"
 
@@ -88,6 +89,79 @@ def test_the_partnerships_officer_adds_an_offer_and_reads_who_it_fits(demo_serve
         expect(rows.first).to_contain_text("sortie :")
         page.screenshot(path=OUTPUT / "partners-offer-people.png", full_page=True)
         assert _serious_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+LOGISTICS = "Logistique Val-de-Seine (fictive)"
+LOGISTICS_OFFER = "Préparateur ou préparatrice de commandes"
+
+
+def test_the_cpip_records_an_agreement_and_the_officer_sends_the_profile(demo_server, browser):
+    """A person of the CPIP's caseload agrees to share their profile with a company: the CPIP
+    records it on the person page; the partnerships officer sends the profile to the company's
+    contact (tasks run in-process in the demo) and reads it « Envoyé » among the offer's
+    profiles. The send page says what goes, and nothing of what never goes."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    errors = []
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    try:
+        login(page, demo_server, CPIP)
+        page.goto(f"{demo_server}/portefeuille/")
+        person = page.locator("main table tbody a[href^='/personnes/']").first
+        person_url = person.get_attribute("href")
+        person.click()
+        page.wait_for_load_state("networkidle")
+        lead = page.locator("main .fr-text--lead").first.inner_text()
+        ecrou = re.search(r"Écrou n° (\S+)", lead).group(1)
+        surname = page.locator("h1").inner_text().split()[0]  # « DUPONT Jean »
+        section = page.locator("section:has(#entreprises-title)")
+        section.get_by_role("link", name="Enregistrer l'accord", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").inner_text() == "Enregistrer l'accord de la personne"
+        page.get_by_label("Entreprise et offre").select_option(label=f"Toute offre de {LOGISTICS}")
+        # Without ticking « informée »: said in French, the choices kept.
+        page.get_by_role("button", name="Enregistrer l'accord").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("main")).to_contain_text("la personne doit avoir été informée")
+        assert _serious_violations(page) == []
+        page.locator("label[for=id_informed]").click()
+        page.get_by_role("button", name="Enregistrer l'accord").click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.startswith(f"{demo_server}{person_url}")
+        expect(page.locator("section:has(#entreprises-title)")).to_contain_text(LOGISTICS)
+        page.screenshot(path=OUTPUT / "partners-person-agreement.png", full_page=True)
+        context.clear_cookies()
+
+        login(page, demo_server, OFFICER)
+        page.locator("#fr-navigation").get_by_role("link", name="Offres partenaires").click()
+        page.wait_for_load_state("networkidle")
+        people = page.get_by_role("link", name=f"Personnes pour {LOGISTICS_OFFER}")
+        offer_id = re.search(r"/offres/(\d+)/", people.get_attribute("href")).group(1)
+        person_id = re.search(r"/personnes/(\d+)/", person_url).group(1)
+        page.goto(f"{demo_server}/partenaires/offres/{offer_id}/personnes/{person_id}/envoi/")
+        page.wait_for_load_state("networkidle")
+        main = page.locator("main")
+        expect(page.locator("h1")).to_contain_text("Envoyer le profil de")
+        # What goes is said; the écrou never appears, nor the person's establishment (not
+        # shared by default).
+        text = main.inner_text()
+        assert ecrou not in text
+        assert surname not in text.upper()
+        assert "Centre pénitentiaire de Fresnes" not in text
+        assert _serious_violations(page) == []
+        page.get_by_label("Destinataire").select_option(index=1)
+        page.get_by_role("button", name="Confirmer l'envoi").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(".fr-alert--success, .fr-alert--info").first).to_be_visible()
+        page.goto(f"{demo_server}/partenaires/offres/{offer_id}/envois/")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("main table")).to_contain_text("Envoyé")
+        page.screenshot(path=OUTPUT / "partners-transmissions.png", full_page=True)
     finally:
         context.close()
     assert errors == []
