@@ -239,6 +239,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insertion.person.tasks.purge_retention",
         "schedule": 7 * 24 * 3600.0,
     },
+    # Deletes the contacts of the partner companies deactivated PARTNER_CONTACT_RETENTION_MONTHS
+    # ago, and the agreements, profiles sent and referrals of the people released
+    # PARTNER_RECORD_RETENTION_MONTHS ago or anonymised (insertion/partners/retention.py).
+    "partners-retention": {
+        "task": "insertion.partners.tasks.purge_partners",
+        "schedule": 24 * 3600.0,
+    },
     # Takes the extraction files dropped in IMPORT_DROP_DIR (insertion/imports/pickup.py).
     "imports-drop-folder": {
         "task": "insertion.imports.tasks.import_drop_folder",
@@ -421,3 +428,9 @@ PLACEMENT_LONG_WAIT_DAYS = env_int("PLACEMENT_LONG_WAIT_DAYS", 91, minimum=1)
 # Retention: people released more than this many years ago are anonymised (the retention of the
 # justice system's own case-management application); aggregated figures survive.
 RETENTION_YEARS_AFTER_RELEASE = env_int("RETENTION_YEARS_AFTER_RELEASE", 5, minimum=1)
+# Retention of the partner companies' data (insertion/partners/retention.py): the contacts of a
+# company deactivated more than this many months ago are deleted…
+PARTNER_CONTACT_RETENTION_MONTHS = env_int("PARTNER_CONTACT_RETENTION_MONTHS", 24, minimum=1)
+# …and the agreements, profiles sent and referrals of a person released more than this many
+# months ago (or anonymised, at the latest with the anonymisation).
+PARTNER_RECORD_RETENTION_MONTHS = env_int("PARTNER_RECORD_RETENTION_MONTHS", 24, minimum=1)

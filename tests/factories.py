@@ -36,6 +36,7 @@ from insertion.partners.choices import (
     EngagementKind,
     OfferKind,
     OfferSetting,
+    ReferralStatus,
 )
 from insertion.partners.models import (
     Agreement,
@@ -43,6 +44,8 @@ from insertion.partners.models import (
     CompanyContact,
     Offer,
     ProfileTransmission,
+    Referral,
+    ReferralEvent,
 )
 from insertion.partners.siret import luhn_ok
 
@@ -306,3 +309,29 @@ class ProfileTransmissionFactory(factory.django.DjangoModelFactory):
     contact_name = factory.SelfAttribute("contact.name")
     email = factory.SelfAttribute("contact.email")
     shared_items = factory.LazyAttribute(lambda o: list(o.agreement.shares))
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A person put forward (« proposé », today) for an offer of their agreement's company; its
+    history holds one step, at the referral's status, dated `on` (today unless told)."""
+
+    class Meta:
+        model = Referral
+        skip_postgeneration_save = True
+
+    agreement = factory.SubFactory(AgreementFactory)
+    offer = factory.LazyAttribute(
+        lambda o: o.agreement.offer or OfferFactory(company=o.agreement.company)
+    )
+    detainee = factory.SelfAttribute("agreement.detainee")
+    status = ReferralStatus.PROPOSED
+
+    @factory.post_generation
+    def on(referral, create, extracted, **kwargs):
+        if create:
+            ReferralEvent.objects.create(
+                referral=referral,
+                status=referral.status,
+                on=extracted or timezone.localdate(),
+                recorded_by=referral.created_by,
+            )

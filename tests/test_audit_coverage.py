@@ -53,6 +53,7 @@ PERSON_OF_TARGET = {
     "person_request": "person",
     "partner_send": "person",
     "partner_agreement": "person",
+    "partner_referral": "person",
 }
 # Names found nowhere else on a page, whatever the case.
 NAMES = {"person": "Kerouédan", "draft_person": "Tréguier"}

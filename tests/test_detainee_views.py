@@ -192,9 +192,9 @@ def test_person_page_query_count_does_not_grow_with_history(client, cpip_fresnes
     # 8 for the identity, stays, DLP and arrangements; 5 for the plan readers' part of a person
     # without plan (contacts, unread alerts, interview versions and syntheses of the frise, the
     # requests to the services). With a plan, 3 more: tests/test_person_plan.py.
-    # And the second factor's device, the access log's line, the management's recent reads; 5
+    # And the second factor's device, the access log's line, the management's recent reads; 6
     # for the partner companies' section (tests/test_person_plan.py, PERSON_PAGE_QUERIES).
-    assert counts[small.pk] == counts[big.pk] == 21
+    assert counts[small.pk] == counts[big.pk] == 22
 
 
 def test_dashboard_query_counts_do_not_grow_with_establishments(client, national_user):

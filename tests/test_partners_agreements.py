@@ -448,4 +448,5 @@ def test_the_section_costs_the_same_queries_whatever_the_number_of_rows(
 
 # The person page of a person followed by the CPIP, with a validated interview: the same with one
 # offer, agreement and profile sent as with seven offers and six of each.
-SECTION_PAGE_QUERIES = 25
+# The referrals: one more query (two with one referral or more: test_partners_referrals.py).
+SECTION_PAGE_QUERIES = 26

@@ -419,8 +419,9 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_rows(
     assert not AccessLog.objects.exists()
 
 
-# Session, user, OTP device, the user's establishments, the offer, the count, the page's rows.
-LIST_QUERIES = 7
+# Session, user, OTP device, the user's establishments, the offer, the count, the page's rows;
+# the offer's referrals (their steps are one more when there is one: test_partners_referrals.py).
+LIST_QUERIES = 8
 
 
 def test_the_list_shows_only_the_offers_transmissions_of_the_users_establishments(

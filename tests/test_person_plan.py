@@ -719,8 +719,9 @@ def _history(person, cpip, n: int) -> None:
 # services (their history is one more query when there is one: tests/test_person_requests.py);
 # the partner companies' section: the person's agreements, the person and their interviews for
 # the offers that fit (three more with a validated interview: tests/test_partners_agreements.py),
-# the offers, the profiles sent.
-PERSON_PAGE_QUERIES = 24
+# the offers, the profiles sent, the referrals (their steps are one more when there is one:
+# tests/test_partners_referrals.py).
+PERSON_PAGE_QUERIES = 25
 # Session, user, device, establishments; the milestone, the person (both scoped); the service
 # (savepoint, lock, update, history row, release); the person annotated again, the plan's
 # milestones, notes, history; the access log's line of the write.

@@ -8,13 +8,25 @@ import zipfile
 import pypdf
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from insertion.audit.models import AccessLog
 from insertion.detainees.services import contact_record
+from insertion.partners.agreements import agreement_withdraw
+from insertion.partners.choices import ReferralStatus, TransmissionStatus
+from insertion.partners.referrals import referral_advance
 from insertion.placements.choices import OfferKind
 from insertion.placements.models import PlacementRequest
 from insertion.release.services import referent_assign
-from tests.factories import validated_interview
+from tests.factories import (
+    AgreementFactory,
+    CompanyContactFactory,
+    CompanyFactory,
+    OfferFactory,
+    ProfileTransmissionFactory,
+    ReferralFactory,
+    validated_interview,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +119,57 @@ def test_an_operator_exports_only_the_people_of_their_prisons(client, person, de
     # The person of Lyon is not in the operator's list: nothing is exported.
     assert response.status_code in (200, 302)
     assert response.get("Content-Type") != "application/zip"
+
+
+def test_the_export_holds_the_agreements_and_the_profiles_sent(client, superuser, person):
+    company = CompanyFactory(name="Cuisines du Val fictives", establishments=[person.establishment])
+    agreement = AgreementFactory(detainee=person, company=company)
+    contact = CompanyContactFactory(company=company, name="Claire Recrute", email="claire@val.test")
+    sent = ProfileTransmissionFactory(agreement=agreement, contact=contact)
+    type(sent).objects.filter(pk=sent.pk).update(status=TransmissionStatus.SENT)
+    withdrawn = AgreementFactory(detainee=person)
+    agreement_withdraw(agreement=withdrawn, by=superuser, note="Ne souhaite plus")
+    client.force_login(superuser)
+    archive = zipfile.ZipFile(io.BytesIO(export(client, person).content))
+    data = json.loads(archive.read("donnees.json"))
+
+    agreements = data["accords_entreprises"]
+    assert [a["entreprise"] for a in agreements] == [company.name, withdrawn.company.name]
+    assert agreements[0]["offre"] == "toute offre" and agreements[0]["retire_le"] is None
+    assert "Savoir-faire" in agreements[0]["elements_partages"]
+    assert "Nom de l'établissement" not in agreements[0]["elements_partages"]
+    assert agreements[1]["retire_le"] and agreements[1]["motif_du_retrait"] == "Ne souhaite plus"
+    [profile] = data["profils_envoyes"]
+    assert (profile["entreprise"], profile["offre"]) == (company.name, sent.offer.title)
+    assert profile["envoye_a"] == "Claire Recrute (claire@val.test)"
+    assert profile["etat"] == "Envoyé" and profile["demande_le"]
+    assert profile["elements_partages"].startswith("Prénom, Savoir-faire")
+
+    reader = pypdf.PdfReader(io.BytesIO(archive.read("donnees.pdf")))
+    words = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Accords pour partager son profil avec des entreprises partenaires" in words
+    assert "Profils envoyés aux entreprises partenaires" in words
+    assert "Cuisines du Val fictives" in words and "Claire Recrute" in words
+    assert "Motif du retrait" in words and "motif_du_retrait" not in words
+
+
+def test_the_export_holds_the_referrals_with_their_history(client, superuser, person):
+    agreement = AgreementFactory(detainee=person)
+    offer = OfferFactory(company=agreement.company, title="Commis de cuisine fictif")
+    today = timezone.localdate()
+    referral = ReferralFactory(agreement=agreement, offer=offer, on=today)
+    referral_advance(
+        referral=referral, status=ReferralStatus.INTERVIEW, on=today, by=superuser, note="Mardi"
+    )
+    client.force_login(superuser)
+    archive = zipfile.ZipFile(io.BytesIO(export(client, person).content))
+    data = json.loads(archive.read("donnees.json"))
+    [row] = data["orientations_entreprises"]
+    assert row["offre"] == "Commis de cuisine fictif"
+    assert row["etape"] == "Entretien prévu"
+    assert row["historique"] == (
+        f"Proposé le {today.isoformat()}; Entretien prévu le {today.isoformat()} (Mardi)"
+    )
+    reader = pypdf.PdfReader(io.BytesIO(archive.read("donnees.pdf")))
+    words = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Orientations vers des offres d'entreprises partenaires" in words

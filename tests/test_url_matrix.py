@@ -42,6 +42,7 @@ from tests.factories import (
     DetaineeFactory,
     InterviewFactory,
     OfferFactory,
+    ReferralFactory,
     UserFactory,
     validated_interview,
 )
@@ -54,6 +55,7 @@ PERSON_READERS = frozenset({"cpip", "interviewer", "manager"})
 INTERVIEW_READERS = frozenset({"cpip", "interviewer", "manager", "prison_team"})
 PLACEMENT_KEEPERS = frozenset({"prison_team", "manager"})
 PARTNER_KEEPERS = frozenset({"partnerships"})
+REFERRAL_KEEPERS = frozenset({"partnerships", "cpip", "manager"})
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,9 @@ MATRIX = {
     "partners:agreement_withdraw": Route(
         frozenset({"cpip", "manager"}), target="partner_agreement"
     ),
+    # The referrals and their steps: the officers, the CPIP and the managers (issue 16).
+    "partners:referral_create": Route(REFERRAL_KEEPERS, target="partner_send"),
+    "partners:referral_step": Route(REFERRAL_KEEPERS, target="partner_referral"),
 }
 
 # How each kind of object goes into its URL.
@@ -197,6 +202,7 @@ KWARGS = {
     "partner_offer": lambda w: {"pk": w["partner_offer"].pk},
     "partner_send": lambda w: {"pk": w["partner_offer"].pk, "detainee_pk": w["person"].pk},
     "partner_agreement": lambda w: {"pk": w["person"].pk, "agreement_pk": w["agreement"].pk},
+    "partner_referral": lambda w: {"pk": w["referral"].pk},
     "export": lambda w: {"slug": "etablissements-entretiens", "file_format": "csv"},
 }
 # Targets that name no object of Fresnes: a user of another prison reaches their own (a waiting
@@ -286,6 +292,8 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
     partner_offer = OfferFactory(company=partner_company)
     # The person's agreement that their profile goes to that company.
     agreement = AgreementFactory(detainee=person, company=partner_company)
+    # The person put forward for the offer (« proposé »).
+    referral = ReferralFactory(agreement=agreement, offer=partner_offer)
     return {
         "fresnes": fresnes,
         "lyon": lyon,
@@ -305,6 +313,7 @@ def world(fresnes, lyon, cpip_fresnes, interviewer_fresnes, manager_fresnes, mil
         "partner_contact": partner_contact,
         "partner_offer": partner_offer,
         "agreement": agreement,
+        "referral": referral,
     }
 
 

@@ -42,6 +42,9 @@ PARTNER_KEEPERS = frozenset({Role.PARTNERSHIPS})
 # profile once it is given.
 AGREEMENT_KEEPERS = frozenset({Role.CPIP, Role.MANAGER})
 PROFILE_SENDERS = PARTNER_KEEPERS
+# A person's referral to a partner offer, and each step of its outcome, is recorded by the
+# partnerships officers and by the CPIP and managers of the person's establishment.
+REFERRAL_KEEPERS = PARTNER_KEEPERS | AGREEMENT_KEEPERS
 REQUEST_MAKERS = frozenset({Role.CPIP, Role.PRISON_TEAM, Role.MANAGER})
 
 _LANDING_URL_NAMES = {

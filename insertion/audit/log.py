@@ -68,6 +68,8 @@ class Action:
     AGREEMENT_WITHDRAW = "accord.retrait"
     PROFILE_PREVIEW = "profil.apercu"
     PROFILE_SEND = "profil.envoi"
+    REFERRAL_READ = "orientation.consultation"
+    REFERRAL_STEP = "orientation.etape"
     REFUSED = "tentative.refusee"
 
 

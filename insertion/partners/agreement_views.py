@@ -123,5 +123,12 @@ def agreement_withdraw(request, pk: int, agreement_pk: int):
     if request.method == "GET":
         record(request=request, action=Action.AGREEMENT_READ, obj=agreement, person=detainee)
     pending = agreement.transmissions.filter(status=TransmissionStatus.PENDING).count()
-    context = {"detainee": detainee, "agreement": agreement, "form": form, "pending": pending}
+    under_way = agreement.referrals.open().count()
+    context = {
+        "detainee": detainee,
+        "agreement": agreement,
+        "form": form,
+        "pending": pending,
+        "under_way": under_way,
+    }
     return render(request, "partners/agreement_withdraw.html", context)

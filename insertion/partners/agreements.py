@@ -15,8 +15,9 @@ Rules
 - Withdrawal, at any time: the agreement lets nothing more go; the transmissions of the
   agreement still waiting to be sent are cancelled in the same transaction, and a transmission
   claimed later finds it withdrawn and sends nothing (transmissions.py). An email already
-  handed to the mail server cannot be called back. The views log both writes
-  (`Action.AGREEMENT_RECORD`, `Action.AGREEMENT_WITHDRAW`).
+  handed to the mail server cannot be called back. The referrals still under way of the
+  agreement are closed « abandonné par la personne », their history kept (referrals.py). The
+  views log both writes (`Action.AGREEMENT_RECORD`, `Action.AGREEMENT_WITHDRAW`).
 """
 
 import datetime
@@ -29,6 +30,7 @@ from django.utils import timezone
 from insertion.detainees.models import Detainee
 from insertion.partners.choices import SharedItem, TransmissionStatus
 from insertion.partners.models import SHORT_TEXT, Agreement, Company, Offer, ProfileTransmission
+from insertion.partners.referrals import referrals_close_for_withdrawal
 
 ALREADY_RECORDED = (
     "Un accord est déjà enregistré pour cette entreprise et cette offre : retirez-le avant d'en "
@@ -103,4 +105,5 @@ def agreement_withdraw(*, agreement: Agreement, by, note: str = "") -> tuple[Agr
     cancelled = ProfileTransmission.objects.filter(
         agreement=agreement, status=TransmissionStatus.PENDING
     ).update(status=TransmissionStatus.CANCELLED, cancelled_at=now, next_attempt_at=None)
+    referrals_close_for_withdrawal(agreement=agreement, by=by)
     return agreement, cancelled

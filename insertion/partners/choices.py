@@ -54,3 +54,24 @@ class TransmissionStatus(models.TextChoices):
     SENT = "envoye", "Envoyé"
     FAILED = "echec", "Échec"
     CANCELLED = "annule", "Annulé (accord retiré)"
+
+
+class ReferralStatus(models.TextChoices):
+    """Where a person's referral to a partner offer stands (VOCABULARY.md, « Referral
+    statuses »); the allowed steps are `REFERRAL_TRANSITIONS` (referrals.py)."""
+
+    PROPOSED = "propose", "Proposé"
+    INTERVIEW = "entretien_prevu", "Entretien prévu"
+    RETAINED = "retenu", "Retenu"
+    NOT_RETAINED = "non_retenu", "Non retenu"
+    HIRED = "embauche", "Embauché / entré en formation"
+    ABANDONED_BY_PERSON = "abandon_personne", "Abandonné par la personne"
+    ABANDONED_BY_COMPANY = "abandon_entreprise", "Abandonné par l'entreprise"
+
+
+# Still under way: one such referral per person and offer at most.
+OPEN_REFERRAL_STATUSES = (
+    ReferralStatus.PROPOSED,
+    ReferralStatus.INTERVIEW,
+    ReferralStatus.RETAINED,
+)

@@ -23,9 +23,17 @@ from insertion.partners.choices import (
     FrenchRequirement,
     OfferKind,
     OfferSetting,
+    ReferralStatus,
     SharedItem,
 )
-from insertion.partners.models import LONG_TEXT, SHORT_TEXT, Company, CompanyContact, Offer
+from insertion.partners.models import (
+    LONG_TEXT,
+    REFERRAL_NOTE_HELP,
+    SHORT_TEXT,
+    Company,
+    CompanyContact,
+    Offer,
+)
 from insertion.partners.siret import normalise_siret, siret_error
 
 DATE_INVALID = "Saisissez une date valide, par exemple 12/03/2026."
@@ -504,3 +512,41 @@ class TransmissionForm(ServiceErrorForm):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = company.contacts.order_by("name", "pk")
         self.fields["contact"].label_from_instance = lambda c: f"{c.name} — {c.email}"
+
+
+# --- Referrals and their steps (referral_views.py) ---------------------------------------------
+
+
+class ReferralForm(ServiceErrorForm):
+    """The first step of a referral (« proposé »): its date and a short note."""
+
+    on = forms.DateField(
+        label="Date de l'étape",
+        widget=_date_input(),
+        error_messages={"required": "Indiquez la date de l'étape.", "invalid": DATE_INVALID},
+    )
+    note = _text("Note (facultative)", required=False, help_text=REFERRAL_NOTE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class ReferralStepForm(ReferralForm):
+    """« Enregistrer une étape »: only the steps that may follow the current one."""
+
+    status = forms.ChoiceField(
+        label="Nouvelle étape",
+        error_messages={
+            "required": "Choisissez la nouvelle étape.",
+            "invalid_choice": "Cette étape ne peut pas suivre l'étape actuelle.",
+        },
+    )
+    field_order = ["status", "on", "note"]
+
+    def __init__(self, *args, allowed: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", "Choisir l'étape"),
+            *((value, ReferralStatus(value).label) for value in allowed),
+        ]

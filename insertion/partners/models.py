@@ -20,10 +20,12 @@ from entretiens.choices import DiplomaLevel, DrivingLicence, ProfessionalLicence
 from insertion.core.scoping import scoped_to_establishments
 from insertion.partners.choices import (
     DEFAULT_SHARED_ITEMS,
+    OPEN_REFERRAL_STATUSES,
     EngagementKind,
     FrenchRequirement,
     OfferKind,
     OfferSetting,
+    ReferralStatus,
     SharedItem,
     TransmissionStatus,
 )
@@ -83,6 +85,9 @@ class Company(models.Model):
         verbose_name="établissements partenaires",
     )
     active = models.BooleanField("active", default=True)
+    # Set by `company_set_active` when deactivated, cleared when reactivated: the contacts of a
+    # company deactivated long enough are deleted (retention.py).
+    deactivated_at = models.DateTimeField("désactivée le", null=True, blank=True, editable=False)
     notes = models.TextField("remarques", max_length=LONG_TEXT, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -422,3 +427,146 @@ class ProfileTransmission(models.Model):
     @property
     def shared_labels(self) -> list[str]:
         return [label for value, label in SharedItem.choices if value in (self.shared_items or ())]
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReferralQuerySet":
+        """The referrals of the people of the user's establishments."""
+        return scoped_to_establishments(self, user, "detainee__establishment")
+
+    def open(self) -> "ReferralQuerySet":
+        return self.filter(status__in=OPEN_REFERRAL_STATUSES)
+
+    def with_history(self) -> "ReferralQuerySet":
+        """With their offer, company, person and dated steps (two queries whatever their
+        number), those under way first, then the latest changed."""
+        open_first = models.Case(
+            models.When(status__in=OPEN_REFERRAL_STATUSES, then=models.Value(0)),
+            default=models.Value(1),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.select_related("offer__company", "detainee")
+            .prefetch_related(
+                models.Prefetch(
+                    "events",
+                    queryset=ReferralEvent.objects.select_related("recorded_by").order_by(
+                        "on", "recorded_at", "pk"
+                    ),
+                )
+            )
+            .order_by(open_first, "-updated_at", "-pk")
+        )
+
+
+# The DSFR badge of each step, on the offer's page and the person page.
+REFERRAL_BADGES = {
+    ReferralStatus.PROPOSED: "fr-badge--new",
+    ReferralStatus.INTERVIEW: "fr-badge--info",
+    ReferralStatus.RETAINED: "fr-badge--info",
+    ReferralStatus.NOT_RETAINED: "fr-badge--warning",
+    ReferralStatus.HIRED: "fr-badge--success",
+    ReferralStatus.ABANDONED_BY_PERSON: "fr-badge--no-icon",
+    ReferralStatus.ABANDONED_BY_COMPANY: "fr-badge--no-icon",
+}
+REFERRAL_NOTE_HELP = (
+    "Quelques mots au plus (un horaire, un lieu, un motif donné par l'entreprise). "
+    "Rien sur l'infraction, la peine ou la santé de la personne."
+)
+
+
+class Referral(models.Model):
+    """A person put forward for one partner offer, and what came of it (referrals.py): proposé →
+    entretien prévu → retenu / non retenu → embauché / entré en formation, or abandonné by the
+    person or the company. The current status is the last step of its history
+    (`ReferralEvent`); one referral still under way per person and offer."""
+
+    # Deleted with the person's data, as the agreement and its transmissions.
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="referrals", verbose_name="accord"
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="referrals", verbose_name="offre"
+    )
+    # The agreement's person, kept here so that scoping and the person page need no join.
+    detainee = models.ForeignKey(
+        "detainees.Detainee",
+        on_delete=models.CASCADE,
+        related_name="partner_referrals",
+        verbose_name="personne",
+    )
+    status = models.CharField(
+        "étape", max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="enregistrée par",
+    )
+    created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "orientation vers une offre partenaire"
+        verbose_name_plural = "orientations vers les offres partenaires"
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="partner_referral_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["detainee", "offer"],
+                condition=Q(status__in=OPEN_REFERRAL_STATUSES),
+                name="partner_referral_one_open_per_person_and_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Orientation n° {self.pk} — {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFERRAL_STATUSES
+
+    @property
+    def badge_class(self) -> str:
+        return REFERRAL_BADGES.get(self.status, "")
+
+
+class ReferralEvent(models.Model):
+    """One dated step of a referral: its history, never changed once written."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="events", verbose_name="orientation"
+    )
+    status = models.CharField("étape", max_length=20, choices=ReferralStatus.choices)
+    on = models.DateField("date de l'étape")
+    note = models.CharField("note", max_length=SHORT_TEXT, blank=True, help_text=REFERRAL_NOTE_HELP)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="enregistrée par",
+    )
+    recorded_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape d'une orientation"
+        verbose_name_plural = "étapes des orientations"
+        ordering = ["referral", "on", "recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values),
+                name="partner_referral_event_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} le {self.on:%d/%m/%Y}"

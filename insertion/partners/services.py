@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from insertion.partners.choices import OfferSetting
 from insertion.partners.models import Company, CompanyContact, Offer
@@ -111,7 +112,9 @@ def company_update(
 @transaction.atomic
 def company_set_active(*, company: Company, active: bool) -> Company:
     """Deactivates (its offers are no longer open: `Offer.objects.open_on`) or reactivates a
-    company. Nothing is deleted: its offers keep their own state."""
+    company. Nothing is deleted: its offers keep their own state. The date of the deactivation
+    is kept: PARTNER_CONTACT_RETENTION_MONTHS later, the company's contacts are deleted
+    (retention.py) unless it was reactivated."""
     company = Company.objects.select_for_update().get(pk=company.pk)
     if company.active == active:
         raise ValidationError(
@@ -121,7 +124,9 @@ def company_set_active(*, company: Company, active: bool) -> Company:
             code="active",
         )
     company.active = active
-    company.save(update_fields=["active", "updated_at"])
+    # The contacts' retention counts from this moment (retention.py).
+    company.deactivated_at = None if active else timezone.now()
+    company.save(update_fields=["active", "deactivated_at", "updated_at"])
     return company
 
 

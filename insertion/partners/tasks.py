@@ -2,6 +2,9 @@
 and call a service of insertion/partners/transmissions.py, which claims the row first (a message
 delivered twice sends once). The services never enqueue; this module sends the messages.
 
+The daily `purge_partners` applies the retention rule of retention.py (the same function as the
+command `purge_partners --apply`).
+
 Late acknowledgement, as for the syntheses (entretiens/tasks.py): a worker killed in the middle
 leaves the message to Redis and, sooner, to the sweep, which finds the row still owed.
 """
@@ -11,7 +14,7 @@ import logging
 
 from celery import shared_task
 
-from insertion.partners import transmissions
+from insertion.partners import retention, transmissions
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +54,9 @@ def sweep(
 def sweep_transmissions() -> dict:
     """Every minute (beat): re-enqueue the profiles owed and not sent."""
     return sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_partners() -> dict:
+    """Daily (beat): delete the partner companies' data past its retention (retention.py)."""
+    return dict(retention.partners_purge(apply=True))

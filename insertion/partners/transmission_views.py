@@ -7,7 +7,9 @@ active agreement of the person covering the offer, the page says « Accord de la
 requis » and neither shows nor sends anything. With one, it shows what will go (the profile as
 the PDF has it, and the PDF itself), the officer chooses the contact and confirms: the
 transmission is queued (transmissions.py) and logged (`Action.PROFILE_SEND`; reading the preview
-writes `Action.PROFILE_PREVIEW`). The offer's transmissions are listed with their state.
+writes `Action.PROFILE_PREVIEW`). The offer's transmissions are listed with their state, and
+below them the referrals to the offer with their history (referrals.py; steps recorded through
+referral_views.py).
 """
 
 import io
@@ -25,10 +27,12 @@ from insertion.core.lists import page_of
 from insertion.detainees.models import Detainee
 from insertion.partners import tasks, transmissions
 from insertion.partners.forms import TransmissionForm
-from insertion.partners.models import Offer, ProfileTransmission
+from insertion.partners.models import Offer, ProfileTransmission, Referral
 from insertion.partners.profile import employer_profile, profile_filename, render_profile_pdf
 
 PER_PAGE = 25
+# The referrals shown under an offer's transmissions: those under way first, then the latest.
+REFERRALS_SHOWN = 100
 STATUS_BADGES = {
     "a_envoyer": "fr-badge--new",
     "envoi": "fr-badge--info",
@@ -144,15 +148,28 @@ def offer_transmissions(request, pk: int):
             "offer_id",
             "agreement__detainee__first_name",
             "agreement__detainee__last_name",
+            "agreement__detainee__release_date",
             "sent_by__first_name",
             "sent_by__last_name",
         )
         .order_by("-created_at", "-pk")
     )
     page_obj = page_of(request, rows, per_page=PER_PAGE)
+    referrals = list(
+        Referral.objects.visible_to(request.user)
+        .filter(offer=offer)
+        .with_history()[:REFERRALS_SHOWN]
+    )
+    under_way = {r.detainee_id for r in referrals if r.is_open}
+    for referral in referrals:
+        referral.person_name = display_name(referral.detainee)
     for row in page_obj.object_list:
         row.person_name = display_name(row.agreement.detainee)
         row.badge_class = STATUS_BADGES.get(row.status, "")
-    return render(
-        request, "partners/offer_transmissions.html", {"offer": offer, "page_obj": page_obj}
-    )
+        # A referral may follow a profile sent, for a person still held and none under way.
+        row.may_refer = (
+            row.agreement.detainee_id not in under_way
+            and row.agreement.detainee.release_date is None
+        )
+    context = {"offer": offer, "page_obj": page_obj, "referrals": referrals}
+    return render(request, "partners/offer_transmissions.html", context)

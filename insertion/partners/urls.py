@@ -1,10 +1,17 @@
 """The partnerships officers' pages, under /partenaires/: companies and offers (views.py),
 the people an offer fits (matching_views.py), the profiles sent (transmission_views.py); and the
-person's agreement, recorded by their CPIP or a manager (agreement_views.py)."""
+person's agreement, recorded by their CPIP or a manager (agreement_views.py); the referrals to
+an offer and their steps (referral_views.py)."""
 
 from django.urls import path
 
-from insertion.partners import agreement_views, matching_views, transmission_views, views
+from insertion.partners import (
+    agreement_views,
+    matching_views,
+    referral_views,
+    transmission_views,
+    views,
+)
 
 app_name = "partners"
 urlpatterns = [
@@ -50,5 +57,15 @@ urlpatterns = [
         "personnes/<int:pk>/accords/<int:agreement_pk>/retirer/",
         agreement_views.agreement_withdraw,
         name="agreement_withdraw",
+    ),
+    path(
+        "offres/<int:pk>/personnes/<int:detainee_pk>/orientation/",
+        referral_views.referral_create,
+        name="referral_create",
+    ),
+    path(
+        "orientations/<int:pk>/etape/",
+        referral_views.referral_step,
+        name="referral_step",
     ),
 ]

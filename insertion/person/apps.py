@@ -10,8 +10,11 @@ class PersonConfig(AppConfig):
     verbose_name = "Personne suivie"
 
     def ready(self):
-        from insertion.person.receivers import plan_follows_request
+        from insertion.partners.signals import referral_outcome
+        from insertion.person.receivers import plan_follows_referral, plan_follows_request
         from insertion.placements.signals import request_changed
 
-        # The requests sit beside the plans and cannot call them: they say what changed.
+        # The requests and the referrals sit beside the plans and cannot call them: they say
+        # what changed.
         request_changed.connect(plan_follows_request, dispatch_uid="person-plan-request")
+        referral_outcome.connect(plan_follows_referral, dispatch_uid="person-plan-referral")

@@ -3,11 +3,13 @@ ago are anonymised, with everything the application holds on them.
 
 What goes: identity (names, n° d'écrou, day and month of birth), interviews with their versions,
 syntheses, PDF files and deliveries, contacts, milestones with their notes and history, DLP
-history, release alerts, the notes of sentence arrangements. What stays, for the statistics:
-the establishment, sex, year of birth, legal status, offence category, dates of custody,
-arrival, release and kind of release, the kind and decision of arrangements, the plan's final
-state (essential milestones done, late). The access log is not touched: it has its own retention
-(ACCESS_LOG_RETENTION_DAYS) and records identifiers only.
+history, release alerts, the notes of sentence arrangements, the agreements given to partner
+companies with the profiles sent and the referrals (insertion/partners/retention.py, whose own
+purge takes them earlier, PARTNER_RECORD_RETENTION_MONTHS after the release). What stays, for
+the statistics: the establishment, sex, year of birth, legal status, offence category, dates of
+custody, arrival, release and kind of release, the kind and decision of arrangements, the
+plan's final state (essential milestones done, late). The access log is not touched: it has its
+own retention (ACCESS_LOG_RETENTION_DAYS) and records identifiers only.
 
 `retention_purge(wet_run=False)` counts without changing anything; the management command
 `purge_retention` and the weekly beat job call it (the job with wet_run=True).
@@ -28,6 +30,7 @@ from insertion.detainees.models import (
     ReleaseDateChange,
     SentenceArrangement,
 )
+from insertion.partners.retention import person_records_purge
 from insertion.person.signals import people_anonymised
 from insertion.placements.models import PlacementRequest, RequestEvent
 from insertion.release.models import Milestone, ReleaseAlert
@@ -79,6 +82,7 @@ def retention_purge(*, wet_run: bool = False, today: datetime.date | None = None
         batch = ids[start : start + BATCH]
         for label, queryset in _owned(batch).items():
             counts[label] += queryset.count()
+        counts.update(person_records_purge(batch, apply=False))
         if wet_run:
             _anonymise(batch, today)
     return counts
@@ -103,6 +107,8 @@ def _anonymise(detainee_ids: list[int], today: datetime.date) -> None:
         details="", status_note="", override_reason="", manual_rank=None
     )
     RequestEvent.objects.filter(request__detainee_id__in=detainee_ids).update(note="")
+    # Agreements, profiles sent and referrals: deleted, with what hangs on them.
+    person_records_purge(detainee_ids, apply=True)
     people = list(Detainee.objects.filter(pk__in=detainee_ids))
     for person in people:
         person.last_name = "Personne anonymisée"

@@ -12,6 +12,7 @@ from entretiens.models import Interview, Synthesis
 from entretiens.pdf import html_to_pdf
 from insertion.audit.models import AccessLog
 from insertion.detainees.models import Detainee
+from insertion.partners.models import Agreement, ProfileTransmission, Referral
 from insertion.placements.models import PlacementRequest
 from insertion.release.models import Milestone, ReleasePlan
 
@@ -104,6 +105,53 @@ def subject_access_data(detainee: Detainee) -> dict:
                 ),
             }
             for request in PlacementRequest.objects.filter(detainee=detainee)
+            .prefetch_related("events")
+            .order_by("created_at", "pk")
+        ],
+        # Partner companies: what the person agreed to share, and every profile sent about them.
+        "accords_entreprises": [
+            {
+                "entreprise": agreement.company.name,
+                "offre": agreement.offer.title if agreement.offer_id else "toute offre",
+                "elements_partages": ", ".join(agreement.shared_labels),
+                "accord_donne_le": _date(agreement.agreed_on),
+                "enregistre_le": agreement.recorded_at.isoformat(timespec="seconds"),
+                "retire_le": agreement.withdrawn_at.isoformat(timespec="seconds")
+                if agreement.withdrawn_at
+                else None,
+                "motif_du_retrait": agreement.withdrawal_note,
+            }
+            for agreement in Agreement.objects.filter(detainee=detainee)
+            .select_related("company", "offer")
+            .order_by("recorded_at", "pk")
+        ],
+        "profils_envoyes": [
+            {
+                "entreprise": sent.offer.company.name,
+                "offre": sent.offer.title,
+                "envoye_a": f"{sent.contact_name} ({sent.email})",
+                "elements_partages": ", ".join(["Prénom", *sent.shared_labels]),
+                "demande_le": sent.created_at.isoformat(timespec="seconds"),
+                "envoye_le": sent.sent_at.isoformat(timespec="seconds") if sent.sent_at else None,
+                "etat": sent.get_status_display(),
+            }
+            for sent in ProfileTransmission.objects.filter(agreement__detainee=detainee)
+            .select_related("offer__company")
+            .order_by("created_at", "pk")
+        ],
+        "orientations_entreprises": [
+            {
+                "entreprise": referral.offer.company.name,
+                "offre": referral.offer.title,
+                "etape": referral.get_status_display(),
+                "historique": "; ".join(
+                    f"{event.get_status_display()} le {_date(event.on)}"
+                    + (f" ({event.note})" if event.note else "")
+                    for event in referral.events.all()
+                ),
+            }
+            for referral in Referral.objects.filter(detainee=detainee)
+            .select_related("offer__company")
             .prefetch_related("events")
             .order_by("created_at", "pk")
         ],
@@ -238,4 +286,14 @@ LABELS = {
     "envois": "Envois",
     "par": "Par",
     "action": "Action",
+    "entreprise": "Entreprise",
+    "offre": "Offre",
+    "elements_partages": "Éléments partagés",
+    "accord_donne_le": "Accord donné le",
+    "enregistre_le": "Enregistré le",
+    "retire_le": "Retiré le",
+    "motif_du_retrait": "Motif du retrait",
+    "envoye_a": "Envoyé à",
+    "envoye_le": "Envoyé le",
+    "etape": "Étape",
 }
