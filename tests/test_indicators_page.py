@@ -289,9 +289,10 @@ def test_the_query_count_does_not_grow_with_establishments(
 
 
 # Session, user, OTP device; the last refresh; the establishments; what each month hides; the
-# national figures; the figures by establishment; the 13 months of the trends; national
-# steering's subscription to the monthly report.
-QUERIES = 10
+# national figures; the figures by establishment; the 13 months of the trends; the partners'
+# section (agreements, profiles sent, referral steps, companies, offers); national steering's
+# subscription to the monthly report.
+QUERIES = 15
 
 
 def test_the_period_selector_redraws_the_figures_only_with_htmx(client, national_user, world):

@@ -224,8 +224,8 @@ def test_the_query_count_of_the_download_does_not_grow_with_establishments(
 
 # Session, user, OTP device; the last refresh; the establishments; what each month hides
 # (pages.months_secrecy); the national figures; the figures by establishment; the 13 months of
-# the trends; the access log line.
-DOWNLOAD_QUERIES = 10
+# the trends; the partners' section (5); the access log line.
+DOWNLOAD_QUERIES = 15
 
 
 # --- The page's link and form ------------------------------------------------------------------
@@ -307,8 +307,8 @@ def test_the_page_adds_one_query_for_the_subscription_state_of_national_users_on
 # The page (tests/test_indicators_page.py QUERIES) but the subscription; a manager's reads their
 # establishments' ids and every establishment's id (the national median), not the subscription
 # nor the months' secrecy.
-PAGE_QUERIES = 9
-PAGE_QUERIES_MANAGER = 10
+PAGE_QUERIES = 14
+PAGE_QUERIES_MANAGER = 15
 
 
 # --- The monthly email -------------------------------------------------------------------------

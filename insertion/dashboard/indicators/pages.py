@@ -16,6 +16,8 @@ from insertion.statistics.indicators import barriers, followup, interviews, orie
 from insertion.statistics.models import MonthSecrecy
 
 from . import build
+from .partners import DEFINITION as PARTNERS_DEFINITION
+from .partners import partner_section
 from .period import PeriodForm, offered_months, today_month, trend_months
 from .tables import Page, Section
 
@@ -327,8 +329,28 @@ def page_for(user, period: PeriodForm, *, today: datetime.date | None = None) ->
         .order_by("region__name", "name")
     )
     if user.role == Role.NATIONAL:
-        return national_page(establishments, months, period.label, computed_at, today=today)
+        page = national_page(establishments, months, period.label, computed_at, today=today)
+        return with_partners(page, establishments, by="region", today=today)
     all_ids = list(Establishment.objects.values_list("pk", flat=True))
-    return manager_page(
+    page = manager_page(
         establishments, all_ids, months, period.label, computed_at, today_month=current
     )
+    return with_partners(page, establishments, by="establishment", today=today)
+
+
+def with_partners(page: Page, establishments, *, by: str, today: datetime.date) -> Page:
+    """The page with its section « Entreprises partenaires » (partners.py) and its definition:
+    by DISP with secrecy for national steering, by establishment exact for a manager. Five
+    queries."""
+    page.sections.append(
+        partner_section(
+            establishments,
+            page.months,
+            page.period_label,
+            by=by,
+            secrecy=page.secrecy,
+            today=today,
+        )
+    )
+    page.definitions = (*page.definitions, PARTNERS_DEFINITION)
+    return page

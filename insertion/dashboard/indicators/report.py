@@ -43,7 +43,7 @@ from insertion.establishments.models import Establishment
 from insertion.statistics import figures
 from insertion.statistics.models import MonthlyReport, MonthlyReportDelivery, ReportSubscription
 
-from .pages import national_page
+from .pages import national_page, with_partners
 from .period import month_label, shift
 from .tables import Page, smallest_shown
 
@@ -135,9 +135,9 @@ def monthly_page(month: datetime.date) -> Page | None:
         Establishment.objects.select_related("region").order_by("region__name", "name")
     )
     # The « today » indicators as the page shows them over the same month (period.today_month).
-    return national_page(
-        establishments, [month], month_label(month), computed_at, today=timezone.localdate()
-    )
+    today = timezone.localdate()
+    page = national_page(establishments, [month], month_label(month), computed_at, today=today)
+    return with_partners(page, establishments, by="region", today=today)
 
 
 def monthly_report(month: datetime.date) -> MonthlyReport | None:
