@@ -266,7 +266,7 @@ def test_the_anonymisation_deletes_the_partner_records_at_the_same_time(fresnes,
 
 
 def test_the_migration_dates_the_companies_already_inactive(fresnes):
-    migration = importlib.import_module("insertion.partners.migrations.0003_retention")
+    migration = importlib.import_module("insertion.partners.migrations.0004_retention")
     inactive = CompanyFactory(establishments=[fresnes], active=False)
     active = CompanyFactory(establishments=[fresnes])
     migration.date_the_inactive_companies(apps, None)

@@ -31,13 +31,19 @@ DEFINITION = Definition(
     "Une entreprise liée à deux DISP compte dans chacune, une fois dans le total.",
     unit="",
 )
+# Short headers under two groups: the table holds in the page's width (a table wider than its
+# container scrolls, and a scrolling region without focus is out of reach of the keyboard).
 HEADERS = [
     "Entreprises actives",
     "Offres ouvertes",
-    "Accords des personnes",
+    "Accords",
     "Profils envoyés",
     "Personnes proposées",
-    "Embauches ou entrées en formation",
+    "Embauches",
+]
+COLUMN_GROUPS = [
+    ("Aujourd'hui", 2),
+    ("Sur la période (embauches : entrées en formation comprises)", 4),
 ]
 
 
@@ -109,6 +115,7 @@ def partner_section(
         f"{period_label}",
         headers=["DISP" if by == "region" else "Établissement", *HEADERS],
         groups=[TableGroup("", rows), TableGroup("", [line(total_label, "all", total=True)])],
+        column_groups=COLUMN_GROUPS,
     )
     return Section(
         "entreprises",
