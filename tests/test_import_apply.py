@@ -601,8 +601,10 @@ def test_the_files_and_cells_of_runs_closed_long_ago_are_erased_the_results_stay
     later = "02/12/2026 06:00"
     recent = snapshot(receive, person(1, at=later), person(2, at=later))
     apply_run(run=recent)
+    # 92 days: closed before the local midnight 90 days ago whatever the hour (91 days back from
+    # late evening in winter falls after it, an hour of summer time later).
     ImportRun.objects.filter(pk=old.pk).update(
-        finished_at=timezone.now() - datetime.timedelta(days=91)
+        finished_at=timezone.now() - datetime.timedelta(days=92)
     )
     old.refresh_from_db()
     assert old.file and old.file.storage.exists(old.file.name)
