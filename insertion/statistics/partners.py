@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from insertion.partners.choices import ReferralStatus, TransmissionStatus
 from insertion.partners.models import Agreement, Company, Offer, ProfileTransmission, ReferralEvent
+from insertion.statistics.snapshot import shift_months
 
 MEASURES = ("agreements", "sent", "referrals", "hired")
 GROUP_FIELDS = {"region": "establishment__region_id", "establishment": "establishment_id"}
@@ -29,9 +30,7 @@ GROUP_FIELDS = {"region": "establishment__region_id", "establishment": "establis
 
 def _span(months: list[datetime.date]) -> tuple[datetime.date, datetime.date]:
     """The first day of the first month, and of the month after the last."""
-    last = max(months)
-    following = (last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return min(months), following
+    return min(months), shift_months(max(months), 1)
 
 
 def _day(value) -> datetime.date:
