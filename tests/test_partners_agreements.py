@@ -79,16 +79,18 @@ def test_an_agreement_shares_everything_but_the_establishment_by_default(
     ("change", "message"),
     [
         ({"shares": []}, "Choisissez au moins un élément que la personne accepte de partager."),
-        (
-            {"agreed_on": timezone.localdate() + datetime.timedelta(days=1)},
-            "La date de l'accord ne peut pas être dans le futur.",
-        ),
+        # Days from today, read when the test runs: a date computed at collection turns into
+        # today when a run crosses midnight (CI failed so at 00:0x, Paris time).
+        ({"agreed_on": 1}, "La date de l'accord ne peut pas être dans le futur."),
     ],
 )
 def test_an_agreement_is_refused_in_french(
     detainee_fresnes, company, cpip_fresnes, change, message
 ):
-    values = {"shares": DEFAULT_SHARED_ITEMS, "agreed_on": timezone.localdate(), **change}
+    today = timezone.localdate()
+    if "agreed_on" in change:
+        change = {"agreed_on": today + datetime.timedelta(days=change["agreed_on"])}
+    values = {"shares": DEFAULT_SHARED_ITEMS, "agreed_on": today, **change}
     with pytest.raises(ValidationError) as error:
         agreement_record(detainee=detainee_fresnes, company=company, by=cpip_fresnes, **values)
     assert error.value.messages == [message]
