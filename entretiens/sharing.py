@@ -125,7 +125,7 @@ def shared_orientations(*, detainee_ids) -> dict[int, dict[str, str]]:
     return orientations
 
 
-@dataclass
+@dataclass(slots=True)
 class SharedProfile:
     """What a reader outside the interview may know of a person's skills and projects, from their
     latest validated interview: an answer of a withheld section reads as None (unknown), an

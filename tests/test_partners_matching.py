@@ -3,6 +3,7 @@ withheld never used, the scoping of people and of the page, its query count, and
 never shows."""
 
 import datetime
+import gc
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from entretiens.models import Diploma, Experience, Interview, Project
 from entretiens.sharing import SharedProfile
 from insertion.audit.models import AccessLog
 from insertion.bench.pages import log_in, partner_pages
+from insertion.partners import matching_views
 from insertion.partners.choices import FrenchRequirement, OfferKind, OfferSetting
 from insertion.partners.matching import (
     Person,
@@ -431,6 +433,25 @@ def test_other_roles_are_refused(client, job, role, request):
 def test_an_officer_of_another_establishment_gets_404(client, lyon, job):
     client.force_login(UserFactory(partnerships=True, establishments=[lyon]))
     assert client.get(url(job)).status_code == 404
+    assert gc.isenabled()  # the view pauses the cyclic collector: a 404 resumes it too
+
+
+def test_the_page_pauses_the_cyclic_collector_and_resumes_it(
+    client, fresnes, officer_fresnes, job, monkeypatch
+):
+    interviewed(fresnes)
+    seen = []
+    real = matching_views.people_for_offer
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(matching_views, "people_for_offer", watched)
+    client.force_login(officer_fresnes)
+    assert client.get(url(job)).status_code == 200
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 def test_the_page_shows_the_release_month_but_never_the_exact_date_nor_the_ecrou(

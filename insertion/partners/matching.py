@@ -108,7 +108,7 @@ def _licence_reason(code: str) -> str:
     return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     pk: int
     first_name: str
@@ -125,14 +125,15 @@ class Person:
         return f"{self.first_name} {initial}." if initial else self.first_name
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     person: Person
     score: int
     reasons: list[str] = field(default_factory=list)
+    agreed: bool = False  # set by the page: an active agreement covers the offer
 
 
-@dataclass
+@dataclass(slots=True)
 class OfferMatch:
     offer: Offer
     score: int
