@@ -133,8 +133,8 @@ class Match:
     agreed: bool = False  # set by the page: an active agreement covers the offer
 
 
-@dataclass(slots=True)
-class OfferMatch:
+@dataclass
+class OfferMatch:  # a few per person; the person page adds its agreement to each
     offer: Offer
     score: int
     reasons: list[str] = field(default_factory=list)
