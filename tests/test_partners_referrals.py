@@ -509,6 +509,8 @@ def test_the_officer_records_a_referral_after_the_profile_then_a_step(
     assert "Proposé" in listing and "Par téléphone" in listing
     step = reverse("partners:referral_step", args=[referral.pk])
     assert step in listing and create not in listing
+    # The profile's row names the referral under way and links to its history.
+    assert f'href="#orientation-{referral.pk}">Proposé' in listing
     form = client.get(step).context["form"]
     assert [v for v, _ in form.fields["status"].choices] == ["", *REFERRAL_TRANSITIONS[S.PROPOSED]]
     response = client.post(step, {"status": S.INTERVIEW, "on": TODAY().isoformat()}, follow=True)

@@ -160,16 +160,15 @@ def offer_transmissions(request, pk: int):
         .filter(offer=offer)
         .with_history()[:REFERRALS_SHOWN]
     )
-    under_way = {r.detainee_id for r in referrals if r.is_open}
+    under_way = {r.detainee_id: r for r in referrals if r.is_open}
     for referral in referrals:
         referral.person_name = display_name(referral.detainee)
     for row in page_obj.object_list:
         row.person_name = display_name(row.agreement.detainee)
         row.badge_class = STATUS_BADGES.get(row.status, "")
-        # A referral may follow a profile sent, for a person still held and none under way.
-        row.may_refer = (
-            row.agreement.detainee_id not in under_way
-            and row.agreement.detainee.release_date is None
-        )
+        # A referral may follow a profile sent, for a person still held and none under way;
+        # the one under way is named, with a link to its history below.
+        row.referral = under_way.get(row.agreement.detainee_id)
+        row.may_refer = row.referral is None and row.agreement.detainee.release_date is None
     context = {"offer": offer, "page_obj": page_obj, "referrals": referrals}
     return render(request, "partners/offer_transmissions.html", context)

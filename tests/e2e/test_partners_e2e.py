@@ -102,7 +102,9 @@ def test_the_cpip_records_an_agreement_and_the_officer_sends_the_profile(demo_se
     """A person of the CPIP's caseload agrees to share their profile with a company: the CPIP
     records it on the person page; the partnerships officer sends the profile to the company's
     contact (tasks run in-process in the demo) and reads it « Envoyé » among the offer's
-    profiles. The send page says what goes, and nothing of what never goes."""
+    profiles. The send page says what goes, and nothing of what never goes. The officer then
+    records the referral (« Proposé ») and the company's promise (« Retenu »); the CPIP reads it
+    on the person page, where the plan's « Promesse d'embauche ou projet d'emploi » is done."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     errors = []
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
@@ -162,6 +164,37 @@ def test_the_cpip_records_an_agreement_and_the_officer_sends_the_profile(demo_se
         page.wait_for_load_state("networkidle")
         expect(page.locator("main table")).to_contain_text("Envoyé")
         page.screenshot(path=OUTPUT / "partners-transmissions.png", full_page=True)
+
+        # The referral, then the promise, as the company tells the officer.
+        page.get_by_role("link", name="Enregistrer l'orientation").first.click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("h1")).to_contain_text("Enregistrer l'orientation de")
+        assert _serious_violations(page) == []
+        page.get_by_role("button", name="Enregistrer l'étape").click()
+        page.wait_for_load_state("networkidle")
+        referrals = page.locator("main li[id^='orientation-']")
+        expect(referrals).to_have_count(1)
+        expect(referrals.first.locator(".fr-badge").first).to_have_text("Proposé")
+        referrals.first.get_by_role("link", name="Enregistrer une étape").click()
+        page.wait_for_load_state("networkidle")
+        page.get_by_label("Nouvelle étape").select_option(label="Retenu")
+        page.get_by_role("button", name="Enregistrer l'étape").click()
+        page.wait_for_load_state("networkidle")
+        expect(referrals.first.locator(".fr-badge").first).to_have_text("Retenu")
+        page.screenshot(path=OUTPUT / "partners-referral.png", full_page=True)
+        context.clear_cookies()
+
+        login(page, demo_server, CPIP)
+        page.goto(f"{demo_server}{person_url}")
+        page.wait_for_load_state("networkidle")
+        section = page.locator("section:has(#entreprises-title)")
+        expect(section).to_contain_text(LOGISTICS_OFFER)
+        expect(section.locator("li[id^='orientation-'] .fr-badge").first).to_have_text("Retenu")
+        promise = page.locator(
+            ".insertion-milestone:has(h3:text-is(\"Promesse d'embauche ou projet d'emploi\"))"
+        )
+        expect(promise.locator(".fr-badge").first).to_have_text("Fait")
+        page.screenshot(path=OUTPUT / "partners-person-referral.png", full_page=True)
     finally:
         context.close()
     assert errors == []
