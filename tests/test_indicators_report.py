@@ -34,9 +34,10 @@ from insertion.celery import app
 from insertion.dashboard import tasks
 from insertion.dashboard.indicators import report
 from insertion.dashboard.indicators.pages import page_for
-from insertion.dashboard.indicators.period import PeriodForm, month_label, shift
+from insertion.dashboard.indicators.period import PeriodForm, month_label
 from insertion.statistics import snapshot
 from insertion.statistics.models import MonthlyReport, MonthlyReportDelivery, ReportSubscription
+from insertion.statistics.snapshot import shift_months
 from tests import indicators_world
 from tests.conftest import VerifiedClient
 from tests.factories import (
@@ -160,7 +161,7 @@ def test_the_pdf_is_an_attachment_named_after_its_months(client, national_user, 
     )
     assert response["Cache-Control"] == "private, no-store"
     twelve = download(client, national_user)  # the last 12 months, the default
-    first = shift(M, -11)
+    first = shift_months(M, -11)
     assert twelve["Content-Disposition"] == (
         f'attachment; filename="rapport-indicateurs-{first:%Y-%m}-a-{M:%Y-%m}.pdf"'
     )
@@ -450,6 +451,6 @@ def test_who_unsubscribes_before_the_email_goes_gets_nothing(world, national_use
 def test_last_months_rows_are_not_sent_this_month(world, national_user):
     ReportSubscription.objects.create(user=national_user)
     [delivery_id] = report.monthly_reports_prepare(today=TODAY)
-    next_month = shift(TODAY.replace(day=1), 1)
+    next_month = shift_months(TODAY.replace(day=1), 1)
     assert report.monthly_report_send(delivery_id=delivery_id, today=next_month) is False
     assert mail.outbox == []

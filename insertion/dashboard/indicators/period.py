@@ -8,6 +8,7 @@ from django import forms
 
 from insertion.core.forms import FilterForm
 from insertion.statistics.definitions import MONTHS, Period
+from insertion.statistics.snapshot import shift_months
 
 DEFAULT_PERIOD = "12m"
 MONTHS_OFFERED = 18  # the full months the snapshot keeps fresh (snapshot.MONTHS_KEPT_FRESH)
@@ -15,15 +16,10 @@ TREND_MONTHS = 13  # a month and the same month a year before
 QUARTER_NAMES = ("1er", "2e", "3e", "4e")
 
 
-def shift(month: datetime.date, count: int) -> datetime.date:
-    year, index = divmod(month.year * 12 + month.month - 1 + count, 12)
-    return datetime.date(year, index + 1, 1)
-
-
 def offered_months(today: datetime.date) -> list[datetime.date]:
     """The MONTHS_OFFERED full months before the month of `today`, newest first."""
     current = today.replace(day=1)
-    return [shift(current, -n) for n in range(1, MONTHS_OFFERED + 1)]
+    return [shift_months(current, -n) for n in range(1, MONTHS_OFFERED + 1)]
 
 
 def period_choices(today: datetime.date) -> dict[str, tuple[str, list[datetime.date]]]:
@@ -37,7 +33,7 @@ def period_choices(today: datetime.date) -> dict[str, tuple[str, list[datetime.d
     offered = set(months)
     for month in months:  # newest first; a quarter is offered when its three months are
         if month.month % 3 == 1:
-            quarter = [shift(month, n) for n in range(3)]
+            quarter = [shift_months(month, n) for n in range(3)]
             if offered.issuperset(quarter):
                 number = month.month // 3
                 label = f"{QUARTER_NAMES[number]} trimestre {month.year}"
@@ -83,7 +79,7 @@ class PeriodForm(FilterForm):
         months, month = [], first
         while month <= last:
             months.append(month)
-            month = shift(month, 1)
+            month = shift_months(month, 1)
         return months
 
     @property
@@ -116,7 +112,7 @@ def month_label(month: datetime.date) -> str:
 def trend_months(months: list[datetime.date]) -> list[datetime.date]:
     """The TREND_MONTHS months ending with the period's last, oldest first."""
     last = max(months)
-    return [shift(last, -n) for n in range(TREND_MONTHS - 1, -1, -1)]
+    return [shift_months(last, -n) for n in range(TREND_MONTHS - 1, -1, -1)]
 
 
 def today_month(months: list[datetime.date], today: datetime.date) -> datetime.date | None:
@@ -125,4 +121,4 @@ def today_month(months: list[datetime.date], today: datetime.date) -> datetime.d
     month's rows); an older period, the state at its last month's last refresh (None: the
     snapshot's default)."""
     current = today.replace(day=1)
-    return current if max(months) == shift(current, -1) else None
+    return current if max(months) == shift_months(current, -1) else None

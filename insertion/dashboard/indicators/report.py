@@ -42,9 +42,10 @@ from insertion.core.pdf import PrintStyles, render_pdf, trim_block_ends
 from insertion.establishments.models import Establishment
 from insertion.statistics import figures
 from insertion.statistics.models import MonthlyReport, MonthlyReportDelivery, ReportSubscription
+from insertion.statistics.snapshot import shift_months
 
 from .pages import national_page, with_partners
-from .period import month_label, shift
+from .period import month_label
 from .tables import Page, smallest_shown
 
 logger = logging.getLogger(__name__)
@@ -122,14 +123,14 @@ def report_unsubscribe(*, user) -> bool:
 
 def report_month(today: datetime.date) -> datetime.date:
     """The month just ended: the report sent on the first of December is November's."""
-    return shift(today.replace(day=1), -1)
+    return shift_months(today.replace(day=1), -1)
 
 
 def monthly_page(month: datetime.date) -> Page | None:
     """The national page of the month, over every establishment; None while the figures do not
     cover the whole month yet (before the first refresh, or none since the month ended)."""
     computed_at = figures.freshness()
-    if computed_at is None or timezone.localdate(computed_at) < shift(month, 1):
+    if computed_at is None or timezone.localdate(computed_at) < shift_months(month, 1):
         return None
     establishments = list(
         Establishment.objects.select_related("region").order_by("region__name", "name")
