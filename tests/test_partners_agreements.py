@@ -179,6 +179,25 @@ def test_covering_reads_the_offer_or_any_offer_of_the_company(detainee_fresnes, 
     assert not Agreement.objects.active().covering(OfferFactory()).exists()
 
 
+def test_covers_says_of_one_agreement_what_covering_selects(
+    detainee_fresnes, company, offer, cpip_fresnes
+):
+    """`Agreement.covers` (the person page, agreements already read) and the queryset's
+    `active().covering` (the send page) are one rule: checked on every pair here."""
+    other_offer = OfferFactory(company=company)
+    elsewhere = OfferFactory()
+    agreements = [
+        AgreementFactory(detainee=detainee_fresnes, company=company, offer=offer),
+        AgreementFactory(detainee=detainee_fresnes, company=company),
+        AgreementFactory(detainee=detainee_fresnes, company=company, withdrawn=True),
+        AgreementFactory(detainee=detainee_fresnes, company=elsewhere.company),
+    ]
+    for candidate in (offer, other_offer, elsewhere):
+        selected = set(Agreement.objects.active().covering(candidate))
+        assert {a for a in agreements if a.covers(candidate)} == selected
+    assert [a.covers(other_offer) for a in agreements] == [False, True, False, False]
+
+
 # --- The pages: access -----------------------------------------------------------------------
 
 

@@ -250,7 +250,7 @@ class AgreementQuerySet(models.QuerySet):
 
     def covering(self, offer: "Offer") -> "AgreementQuerySet":
         """The agreements that let a profile go for `offer`: for that offer, or for any offer of
-        its company."""
+        its company (`Agreement.covers` says the same of one agreement)."""
         return self.filter(Q(offer__isnull=True) | Q(offer=offer), company_id=offer.company_id)
 
 
@@ -331,6 +331,15 @@ class Agreement(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    def covers(self, offer: "Offer") -> bool:
+        """Whether a profile may go for `offer` under this agreement: the reading of
+        `AgreementQuerySet.active().covering(offer)` for an agreement already read."""
+        return (
+            self.is_active
+            and self.company_id == offer.company_id
+            and self.offer_id in (None, offer.pk)
+        )
 
     def shares_item(self, item: str) -> bool:
         return item in (self.shares or ())

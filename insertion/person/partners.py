@@ -32,15 +32,6 @@ TRANSMISSION_BADGES = {
 }
 
 
-def _covers(agreement: Agreement, offer) -> bool:
-    """The Python reading of `AgreementQuerySet.active().covering(offer)`."""
-    return (
-        agreement.is_active
-        and agreement.company_id == offer.company_id
-        and agreement.offer_id in (None, offer.pk)
-    )
-
-
 def partners_context(*, user, detainee, today: datetime.date) -> dict:
     keeps_agreements = user.role in AGREEMENT_KEEPERS and not detainee.is_released
     active_first = Case(
@@ -60,7 +51,7 @@ def partners_context(*, user, detainee, today: datetime.date) -> dict:
     )
     under_way = {r.offer_id for r in referrals if r.is_open}
     for match in offer_matches:
-        match.agreement = next((a for a in agreements if _covers(a, match.offer)), None)
+        match.agreement = next((a for a in agreements if a.covers(match.offer)), None)
         match.may_refer = (
             keeps_agreements and match.agreement is not None and match.offer.pk not in under_way
         )
