@@ -6,8 +6,11 @@ who must see nothing of Fresnes; national steering sees aggregates only.
 
 import pytest
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from insertion.bench import harness
+from insertion.release.models import MilestoneKind
+from insertion.release.referential import load_kinds
 from tests.factories import (
     PASSWORD,
     DetaineeFactory,
@@ -15,6 +18,26 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transaction = marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    return bool(transaction) or "transactional_db" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test empties every table when it ends, the referential of milestone kinds
+    that a migration seeds included: it is put back at once, for the tests that follow on this
+    worker (the demo's seeding makes no plan without it). After the last test, the test
+    database is gone: nothing to put back."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is not None and _is_transactional(item):
+            with item.config.stash[blocking_manager_key].unblock():
+                load_kinds(MilestoneKind)
 
 
 @pytest.fixture(autouse=True)
@@ -90,11 +113,8 @@ def mailbox(smtp_server):
 
 @pytest.fixture
 def milestone_kinds(db):
-    """The referential of milestone kinds, as the migration seeds it (a transactional test
-    empties every table when it ends: this puts it back)."""
-    from insertion.release.models import MilestoneKind
-    from insertion.release.referential import load_kinds
-
+    """The referential of milestone kinds, as the migration seeds it (put back after every
+    transactional test by `pytest_runtest_teardown` above; loaded here too for safety)."""
     load_kinds(MilestoneKind)
     return {kind.code: kind for kind in MilestoneKind.objects.all()}
 
