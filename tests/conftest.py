@@ -20,6 +20,15 @@ from tests.factories import (
 )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The browser tests first. pytest-django puts the tests without a database last, and the
+    browser tests, one xdist group on one demo (three minutes in a row), then ran at the end on
+    one worker while the other had nothing left to do; first, the other worker takes the rest
+    meanwhile. The order of the others (transactional ones last) is kept: the sort is stable."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     transaction = marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
